@@ -1,0 +1,165 @@
+/**
+ * The only reader of `process.env`: parses environment and command-line flags once, validates
+ * them, and fails fast naming every bad variable. Everything below receives a typed `Config`.
+ */
+import path from 'node:path';
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'postgres'; url: string };
+
+export interface Config {
+  /** `embedded`: SQLite, in-process workers, sandbox on by default. `distributed`: PostgreSQL. */
+  mode: 'embedded' | 'distributed';
+  database: DatabaseConfig;
+  dataDir: string;
+  http: { port: number; host: string; bodyLimitBytes: number };
+  /** Base64 or hex of 32 bytes; absent in embedded mode means "generate into the data dir". */
+  masterKey: string | undefined;
+  admin: { email: string | undefined; password: string | undefined };
+  sandbox: boolean;
+  /** In-process worker concurrency; 0 disables in-process workers for `furrow serve`. */
+  workers: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  jobs: { pollIntervalMs: number; leaseMs: number; shutdownTimeoutMs: number };
+}
+
+/** Flags given on the command line win over the environment. */
+export interface ConfigFlags {
+  port?: string | undefined;
+  host?: string | undefined;
+  data?: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Every variable Furrow reads, with its default; the README's configuration table mirrors it. */
+export const ENVIRONMENT_VARIABLES = {
+  DATABASE_URL: 'absent: SQLite file `furrow.sqlite` in the data directory',
+  FURROW_DATA_DIR: './data',
+  FURROW_PORT: '8080',
+  FURROW_HOST: '127.0.0.1',
+  FURROW_MASTER_KEY: 'embedded: generated into `<data>/master.key` (mode 0600); distributed: required',
+  FURROW_ADMIN_EMAIL: 'admin@furrow.local (embedded, first start only)',
+  FURROW_ADMIN_PASSWORD: 'generated and printed once (embedded, first start only)',
+  FURROW_SANDBOX: 'true in embedded mode, false in distributed mode',
+  FURROW_WORKERS: '4 (embedded), 0 for `furrow serve` in distributed mode',
+  FURROW_BODY_LIMIT_BYTES: '1048576',
+  FURROW_JOB_POLL_INTERVAL_MS: '1000',
+  FURROW_JOB_LEASE_MS: '30000',
+  FURROW_SHUTDOWN_TIMEOUT_MS: '10000',
+  LOG_LEVEL: 'info',
+} as const;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Config {
+  const problems: string[] = [];
+  const read = (name: keyof typeof ENVIRONMENT_VARIABLES): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const integer = (name: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name}: expected a whole number from ${min} to ${max}, found "${raw}"`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const boolean = (name: string, raw: string | undefined, fallback: boolean): boolean => {
+    if (raw === undefined) return fallback;
+    const v = raw.toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    problems.push(`${name}: expected true or false, found "${raw}"`);
+    return fallback;
+  };
+
+  const dataDir = path.resolve(flags.data ?? read('FURROW_DATA_DIR') ?? './data');
+  const databaseUrl = read('DATABASE_URL');
+  let database: DatabaseConfig = { kind: 'sqlite', file: path.join(dataDir, 'furrow.sqlite') };
+  if (databaseUrl !== undefined) {
+    if (/^postgres(ql)?:\/\//.test(databaseUrl)) database = { kind: 'postgres', url: databaseUrl };
+    else if (databaseUrl.startsWith('sqlite:')) database = { kind: 'sqlite', file: path.resolve(databaseUrl.slice('sqlite:'.length)) };
+    else problems.push('DATABASE_URL: expected postgres://user:password@host:port/database or sqlite:<file>, found another scheme');
+  }
+  const mode = database.kind === 'postgres' ? 'distributed' : 'embedded';
+
+  const masterKey = read('FURROW_MASTER_KEY');
+  if (masterKey !== undefined && decodeMasterKey(masterKey) === undefined) {
+    problems.push('FURROW_MASTER_KEY: expected 32 bytes as base64 (44 characters) or hex (64 characters); generate one with `openssl rand -base64 32`');
+  }
+  if (masterKey === undefined && mode === 'distributed') {
+    problems.push('FURROW_MASTER_KEY: required with a PostgreSQL DATABASE_URL, since every process must share it; generate one with `openssl rand -base64 32`');
+  }
+
+  const logLevel = (read('LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, found "${logLevel}"`);
+  }
+  const host = flags.host ?? read('FURROW_HOST') ?? '127.0.0.1';
+  const adminEmail = read('FURROW_ADMIN_EMAIL');
+  if (adminEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(adminEmail)) {
+    problems.push(`FURROW_ADMIN_EMAIL: expected an email address, found "${adminEmail}"`);
+  }
+  const adminPassword = read('FURROW_ADMIN_PASSWORD');
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    problems.push('FURROW_ADMIN_PASSWORD: expected at least 8 characters');
+  }
+
+  const config: Config = {
+    mode,
+    database,
+    dataDir,
+    http: {
+      port: integer(flags.port !== undefined ? '--port' : 'FURROW_PORT', flags.port ?? read('FURROW_PORT'), 8080, 0, 65535),
+      host,
+      bodyLimitBytes: integer('FURROW_BODY_LIMIT_BYTES', read('FURROW_BODY_LIMIT_BYTES'), 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    },
+    masterKey,
+    admin: { email: adminEmail, password: adminPassword },
+    sandbox: boolean('FURROW_SANDBOX', read('FURROW_SANDBOX'), mode === 'embedded'),
+    workers: integer('FURROW_WORKERS', read('FURROW_WORKERS'), mode === 'embedded' ? 4 : 0, 0, 256),
+    logLevel: logLevel as Config['logLevel'],
+    jobs: {
+      pollIntervalMs: integer('FURROW_JOB_POLL_INTERVAL_MS', read('FURROW_JOB_POLL_INTERVAL_MS'), 1000, 10, 600_000),
+      leaseMs: integer('FURROW_JOB_LEASE_MS', read('FURROW_JOB_LEASE_MS'), 30_000, 1000, 3_600_000),
+      shutdownTimeoutMs: integer('FURROW_SHUTDOWN_TIMEOUT_MS', read('FURROW_SHUTDOWN_TIMEOUT_MS'), 10_000, 0, 600_000),
+    },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Accepts 32 bytes as base64 or hex; anything else is `undefined`. */
+export function decodeMasterKey(text: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
+  if (/^[A-Za-z0-9+/]{43}=?$/.test(text)) {
+    const bytes = Buffer.from(text, 'base64');
+    return bytes.length === 32 ? bytes : undefined;
+  }
+  return undefined;
+}
+
+/** What the test suite reads from the environment: where PostgreSQL is, and whether this is CI. */
+export interface TestEnvironment {
+  /** Server to create throwaway databases on; defaults to the one `scripts/test-postgres.sh` starts. */
+  postgresUrl: string;
+  /** In CI a PostgreSQL run is never skipped: an unreachable server fails the suite. */
+  ci: boolean;
+}
+
+export function loadTestEnvironment(env: Env = process.env): TestEnvironment {
+  return {
+    postgresUrl: env.FURROW_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/postgres',
+    ci: env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0',
+  };
+}

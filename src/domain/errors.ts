@@ -1,0 +1,51 @@
+/**
+ * The one catalogue of Furrow's stable error codes. The domain throws `FurrowError` with a code;
+ * only the HTTP edge (`api/problem.ts`) maps codes to statuses. `docs/errors.md` has one row per
+ * code, checked by a test.
+ */
+
+export const ERROR_CODES = {
+  validation_failed: 'The request body, query or path did not match the schema; `fieldErrors` names each field.',
+  malformed_json: 'The request body is not valid JSON.',
+  body_too_large: 'The request body is larger than the configured limit (FURROW_BODY_LIMIT_BYTES).',
+  unsupported_media_type: 'The request body has a content type this route does not accept.',
+  invalid_paging: 'A `page`, `size` or `sort` query parameter is out of range or names an unknown field.',
+  authentication_required: 'The route needs `Authorization: Bearer <id_token>` and none was sent.',
+  invalid_token: 'The bearer token is malformed, expired, or signed by another key.',
+  bad_credentials: 'The username or password given to /api/authenticate is wrong.',
+  not_found: 'No such resource for this API owner (another owner\'s ids answer the same).',
+  route_not_found: 'No route matches the method and path.',
+  external_id_taken: 'Another Leaf user of this API owner already has this `externalId`.',
+  id_mismatch: 'The id in the body does not match the id in the path, or is missing where required.',
+  configuration_invalid: 'A configuration value has the wrong type or is out of range; API-owner values cannot be null.',
+  configuration_exists: 'The Leaf user already has a configuration; use PATCH to change it.',
+  api_owner_exists: 'An API owner with this email already exists.',
+  master_key_mismatch: 'The master key does not match the one this database was created with.',
+  service_unavailable: 'The service is starting or shutting down; retry shortly.',
+  internal_error: 'An unexpected error; the response carries a request id to find it in the logs.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface FieldError {
+  /** JSON path of the offending field, e.g. `body.email` or `query.size`. */
+  field: string;
+  message: string;
+}
+
+/** A domain error with a stable code. Messages say what was expected, what was found and the fix. */
+export class FurrowError extends Error {
+  readonly code: ErrorCode;
+  readonly fieldErrors: FieldError[] | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; fieldErrors?: FieldError[] } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'FurrowError';
+    this.code = code;
+    this.fieldErrors = options.fieldErrors;
+  }
+}
+
+export function isFurrowError(error: unknown, code?: ErrorCode): error is FurrowError {
+  return error instanceof FurrowError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,4 @@
+/** @module Types and pure rules shared by every layer (ids, statuses, errors); imports nothing else. */
+export * from './errors.js';
+export * from './paging.js';
+export * from './time.js';

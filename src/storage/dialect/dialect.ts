@@ -1,0 +1,21 @@
+/**
+ * The few real differences between SQLite and PostgreSQL, in one place, so repositories never ask
+ * which database they run on.
+ */
+import type { ColumnDataType, Dialect as KyselyDialect } from 'kysely';
+
+export interface StorageDialect {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Kysely's driver for this database. */
+  readonly kysely: KyselyDialect;
+  /** Column type for JSON documents. */
+  readonly jsonType: ColumnDataType;
+  /** Binds a JSON value to a JSON column. */
+  json(value: unknown): unknown;
+  /** Reads a JSON column back to a value. */
+  parseJson<T>(raw: unknown): T;
+  /** True when the error is a unique-constraint violation. */
+  isUniqueViolation(error: unknown): boolean;
+  /** Closes connections the Kysely instance does not own. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,19 @@
+/**
+ * Every migration, in order. Names are stable forever: Kysely records them in
+ * `kysely_migration`. A migration takes the dialect for the few column types that differ.
+ */
+import type { Kysely, Migration } from 'kysely';
+import type { StorageDialect } from '../dialect/dialect.js';
+import * as foundation from './0001-foundation.js';
+
+type DialectMigration = { up(db: Kysely<unknown>, dialect: StorageDialect): Promise<void> };
+
+const ordered: Record<string, DialectMigration> = {
+  '0001-foundation': foundation,
+};
+
+export function migrationsFor(dialect: StorageDialect): Record<string, Migration> {
+  return Object.fromEntries(
+    Object.entries(ordered).map(([name, m]) => [name, { up: (db: Kysely<unknown>) => m.up(db, dialect) }]),
+  );
+}

@@ -1,0 +1,52 @@
+/**
+ * Table types as Kysely sees them. Times are ISO-8601 UTC text with milliseconds in both dialects
+ * (`2026-01-02T03:04:05.678Z`), so they sort as text and read the same from SQLite and PostgreSQL.
+ * JSON columns are `jsonb` in PostgreSQL and text in SQLite; `Dialect.json`/`parseJson` bridge them.
+ */
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface ApiOwnerTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  created_at: string;
+}
+
+export interface UserTable {
+  id: string;
+  api_owner_id: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  address: string | null;
+  external_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OwnerConfigurationTable {
+  api_owner_id: string;
+  /** JSON object of the keys the owner changed from Furrow's defaults. */
+  settings: unknown;
+  updated_at: string;
+}
+
+export interface UserConfigurationTable {
+  user_id: string;
+  api_owner_id: string;
+  /** JSON object of the keys set on this user; every other key is inherited from the owner. */
+  settings: unknown;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Database {
+  furrow_meta: MetaTable;
+  api_owners: ApiOwnerTable;
+  users: UserTable;
+  owner_configurations: OwnerConfigurationTable;
+  user_configurations: UserConfigurationTable;
+}
