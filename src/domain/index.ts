@@ -2,3 +2,4 @@
 export * from './errors.js';
 export * from './paging.js';
 export * from './time.js';
+export * from './users.js';

@@ -1,0 +1,106 @@
+/**
+ * Builds the HTTP API (never listens): Leaf's routes under their service prefixes, bearer-token
+ * authentication on every route not marked public, problem+json errors, and the OpenAPI document
+ * generated from the route schemas.
+ */
+import crypto from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Logger } from 'pino';
+import { FurrowError, type OwnerContext } from '../domain/index.js';
+import type { ApiOwnersService } from '../services/api-owners.js';
+import type { UsersService } from '../services/users.js';
+import type { ConfigurationsService } from '../services/configurations.js';
+import { sendProblem, toFurrowError } from './problem.js';
+import { validatorCompiler } from './validation.js';
+import { authenticateRoutes } from './routes/authenticate.js';
+import { healthRoutes } from './routes/health.js';
+import { usersRoutes } from './routes/usermanagement/users.js';
+import { configsRoutes } from './routes/config/configs.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated API owner; set on every route that is not public. */
+    owner: OwnerContext;
+  }
+  interface FastifyContextConfig {
+    /** Routes that answer without a bearer token. */
+    public?: boolean;
+  }
+}
+
+export interface ApiDependencies {
+  logger: Logger;
+  bodyLimitBytes: number;
+  apiOwners: ApiOwnersService;
+  users: UsersService;
+  configurations: ConfigurationsService;
+  /** Resolves when the database and the job queue answer; rejects with the reason otherwise. */
+  checkHealth(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimitBytes,
+    // A caller's X-Request-Id is kept when it is plain, so logs can be joined across services.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    },
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.decorateRequest('owner', null as unknown as OwnerContext);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', String(request.id));
+    if (request.routeOptions.config.public === true || request.routeOptions.url === undefined) return;
+    const header = request.headers.authorization;
+    if (header === undefined || header === '') {
+      throw new FurrowError('authentication_required', 'Send Authorization: Bearer <id_token>; get a token from POST /api/authenticate.');
+    }
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (match?.[1] === undefined) throw new FurrowError('invalid_token', 'Expected the Authorization header as "Bearer <id_token>".');
+    request.owner = await deps.apiOwners.verifyToken(match[1]);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const furrowError = toFurrowError(error instanceof Error ? error : new Error(String(error)));
+    if (furrowError.code === 'internal_error') request.log.error({ err: error }, 'unhandled error');
+    else request.log.info({ errorKey: furrowError.code }, furrowError.message);
+    if (furrowError.code === 'authentication_required' || furrowError.code === 'invalid_token') reply.header('WWW-Authenticate', 'Bearer');
+    return sendProblem(reply, furrowError);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, new FurrowError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}; see /docs for the API.`)),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Furrow API', version: '0.1.0', description: 'Leaf-compatible API for agricultural data providers. See the README for where Furrow deliberately differs.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.addHook('onRoute', (route) => {
+    // The documentation pages are public, like /openapi.json.
+    if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), public: true };
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  await app.register(healthRoutes, { checkHealth: deps.checkHealth });
+  await app.register(authenticateRoutes, { apiOwners: deps.apiOwners });
+  await app.register(usersRoutes, { prefix: '/services/usermanagement/api', users: deps.users });
+  await app.register(configsRoutes, { prefix: '/services/config/api', configurations: deps.configurations });
+  return app;
+}

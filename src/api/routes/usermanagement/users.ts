@@ -1,0 +1,89 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import { FurrowError, USER_SORT_FIELDS, type LeafUser, type LeafUserFields, type OwnerContext, type UserSortField } from '../../../domain/index.js';
+import type { UsersService } from '../../../services/users.js';
+import { parsePageRequest, sendPage } from '../../paging.js';
+import { UserFieldsBody, UserIdParams, UserListQuery, UserReplaceBody, UserResponse } from '../../schemas/users.js';
+
+function toResponse(owner: OwnerContext, user: LeafUser) {
+  return { ...user, apiOwnerUsername: owner.username };
+}
+
+/** Only the writable fields that the body names; `undefined` means "not given". */
+function fieldsOf(body: UserFieldsBody): Partial<LeafUserFields> {
+  const fields: Partial<LeafUserFields> = {};
+  for (const key of ['name', 'email', 'phone', 'address', 'externalId'] as const) {
+    if (body[key] !== undefined) fields[key] = body[key];
+  }
+  return fields;
+}
+
+/** `/services/usermanagement/api/users`: Leaf users, scoped to the authenticated API owner. */
+export const usersRoutes: FastifyPluginAsync<{ users: UsersService }> = async (app, { users }) => {
+  const tags = ['users'];
+
+  app.get<{ Querystring: UserListQuery }>(
+    '/users',
+    { schema: { tags, summary: 'List Leaf users (filters: email, name, externalId).', querystring: UserListQuery, response: { 200: Type.Array(UserResponse) } } },
+    async (request, reply) => {
+      const { email, name, externalId } = request.query;
+      const pageRequest = parsePageRequest<UserSortField>(request.query, USER_SORT_FIELDS, [{ field: 'createdTime', direction: 'asc' }]);
+      const page = await users.list(request.owner, { email, name, externalId }, pageRequest);
+      return sendPage(request, reply, pageRequest, page).map((u) => toResponse(request.owner, u));
+    },
+  );
+
+  app.get<{ Params: UserIdParams }>(
+    '/users/:id',
+    { schema: { tags, summary: 'Get a Leaf user.', params: UserIdParams, response: { 200: UserResponse } } },
+    async (request) => toResponse(request.owner, await users.get(request.owner, request.params.id)),
+  );
+
+  app.post<{ Body: UserFieldsBody }>(
+    '/users',
+    { schema: { tags, summary: 'Create a Leaf user.', body: UserFieldsBody, response: { 201: UserResponse } } },
+    async (request, reply) => {
+      const user = await users.create(request.owner, fieldsOf(request.body));
+      reply.status(201).header('Location', `${request.url.split('?')[0]?.replace(/\/$/, '')}/${user.id}`);
+      return toResponse(request.owner, user);
+    },
+  );
+
+  app.put<{ Body: UserReplaceBody }>(
+    '/users',
+    { schema: { tags, summary: 'Replace a Leaf user (id in the body); absent fields become null.', body: UserReplaceBody, response: { 200: UserResponse } } },
+    async (request) => toResponse(request.owner, await users.replace(request.owner, request.body.id, fieldsOf(request.body))),
+  );
+
+  // Leaf documents PUT /users with the id in the body; PUT /users/{id} is accepted too, and must agree.
+  app.put<{ Params: UserIdParams; Body: UserFieldsBody & { id?: unknown } }>(
+    '/users/:id',
+    { schema: { tags, summary: 'Replace a Leaf user by id; absent fields become null.', params: UserIdParams, body: UserFieldsBody, response: { 200: UserResponse } } },
+    async (request) => {
+      if (request.body.id !== undefined && request.body.id !== request.params.id) {
+        throw new FurrowError('id_mismatch', `The body's id "${String(request.body.id)}" differs from the path's id "${request.params.id}".`, { fieldErrors: [{ field: 'body.id', message: 'must match the id in the path' }] });
+      }
+      return toResponse(request.owner, await users.replace(request.owner, request.params.id, fieldsOf(request.body)));
+    },
+  );
+
+  app.patch<{ Params: UserIdParams; Body: UserFieldsBody & { id?: unknown } }>(
+    '/users/:id',
+    { schema: { tags, summary: 'Change some fields of a Leaf user; null clears a field.', params: UserIdParams, body: UserFieldsBody, response: { 200: UserResponse } } },
+    async (request) => {
+      if (request.body.id !== undefined && request.body.id !== request.params.id) {
+        throw new FurrowError('id_mismatch', `The body's id "${String(request.body.id)}" differs from the path's id "${request.params.id}".`, { fieldErrors: [{ field: 'body.id', message: 'must match the id in the path' }] });
+      }
+      return toResponse(request.owner, await users.patch(request.owner, request.params.id, fieldsOf(request.body)));
+    },
+  );
+
+  app.delete<{ Params: UserIdParams }>(
+    '/users/:id',
+    { schema: { tags, summary: 'Delete a Leaf user and everything of theirs.', params: UserIdParams, response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      await users.delete(request.owner, request.params.id);
+      return reply.status(204).send();
+    },
+  );
+};

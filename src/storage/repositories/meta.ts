@@ -1,0 +1,19 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+
+/** Small facts about the installation itself (the master-key check). */
+export function metaRepository(db: Kysely<Database>) {
+  return {
+    async get(key: string): Promise<string | undefined> {
+      const row = await db.selectFrom('furrow_meta').select('value').where('key', '=', key).executeTakeFirst();
+      return row?.value;
+    },
+    /** Sets the value only if the key is absent; returns the value that is stored afterwards. */
+    async setIfAbsent(key: string, value: string): Promise<string> {
+      await db.insertInto('furrow_meta').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+      const row = await db.selectFrom('furrow_meta').select('value').where('key', '=', key).executeTakeFirstOrThrow();
+      return row.value;
+    },
+  };
+}
+export type MetaRepository = ReturnType<typeof metaRepository>;
