@@ -106,7 +106,8 @@ export function toFurrowError(error: FastifyError | Error): FurrowError {
   const e = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (Array.isArray(e.validation)) {
     const fieldErrors = fieldErrorsFromValidation(e.validationContext ?? 'body', e.validation);
-    return new FurrowError('validation_failed', `Invalid request: ${fieldErrors.map((f) => `${f.field} ${f.message}`).join('; ')}`, { fieldErrors });
+    const paging = fieldErrors.every((f) => /^query\.(page|size|sort)$/.test(f.field));
+    return new FurrowError(paging ? 'invalid_paging' : 'validation_failed', `Invalid request: ${fieldErrors.map((f) => `${f.field} ${f.message}`).join('; ')}`, { fieldErrors });
   }
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -2,8 +2,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { USER_SORT_FIELDS } from '../../domain/index.js';
 import { pagingQuery } from '../paging.js';
+import { nullable } from './nullable.js';
 
-const text = (description: string) => Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()], { description }));
+const text = (description: string) => Type.Optional(nullable(Type.String({ maxLength: 1000, description })));
 
 export const UserFieldsBody = Type.Object(
   {
@@ -22,11 +23,11 @@ export type UserReplaceBody = Static<typeof UserReplaceBody>;
 
 export const UserResponse = Type.Object({
   id: Type.String({ format: 'uuid' }),
-  name: Type.Union([Type.String(), Type.Null()]),
-  email: Type.Union([Type.String(), Type.Null()]),
-  phone: Type.Union([Type.String(), Type.Null()]),
-  address: Type.Union([Type.String(), Type.Null()]),
-  externalId: Type.Union([Type.String(), Type.Null()]),
+  name: nullable(Type.String()),
+  email: nullable(Type.String()),
+  phone: nullable(Type.String()),
+  address: nullable(Type.String()),
+  externalId: nullable(Type.String()),
   apiOwnerUsername: Type.String(),
   createdTime: Type.String({ format: 'date-time' }),
   updatedTime: Type.String({ format: 'date-time' }),

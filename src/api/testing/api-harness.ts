@@ -14,6 +14,7 @@ export interface ApiHarness {
   app: FastifyInstance;
   storage: Storage;
   services: Services;
+  masterKey: Buffer;
   /** A bearer token of the harness's first API owner. */
   token: string;
   /** Creates another API owner and returns its token (for tenant-isolation tests). */
@@ -25,7 +26,8 @@ export interface ApiHarness {
 
 export async function startApiHarness(database: TestDatabase, options: { bodyLimitBytes?: number } = {}): Promise<ApiHarness> {
   const storage = await openTestStorage(database);
-  const services = createServices(storage, { masterKey: crypto.randomBytes(32) });
+  const masterKey = crypto.randomBytes(32);
+  const services = createServices(storage, { masterKey });
   const app = await buildApp({
     logger: pino({ level: 'silent' }),
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
@@ -45,6 +47,7 @@ export async function startApiHarness(database: TestDatabase, options: { bodyLim
     app,
     storage,
     services,
+    masterKey,
     token,
     newOwnerToken,
     request: ({ token: given, headers, ...rest }) =>

@@ -4,6 +4,30 @@ import SqliteDatabase from 'better-sqlite3';
 import { SqliteDialect } from 'kysely';
 import type { StorageDialect } from './dialect.js';
 
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running a point lookup, and the
+ * unfinalized statements pile up until GC. Reusing prepared statements by SQL text keeps a
+ * lookup to a bind and a step. A statement still iterating (a stream) is never handed out twice.
+ */
+function cachingStatements(raw: SqliteDatabase.Database): { close(): void; prepare(sql: string): SqliteDatabase.Statement } {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql) {
+      const cached = cache.get(sql);
+      if (cached !== undefined && !cached.busy) return cached;
+      const statement = raw.prepare(sql);
+      if (cached === undefined) {
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 /**
  * SQLite through better-sqlite3: WAL so readers never wait for the writer (and several processes
  * can share the file), foreign keys enforced, and a busy timeout so a second process waits for the
@@ -20,7 +44,7 @@ export function sqliteDialect(file: string): StorageDialect & { raw: SqliteDatab
   return {
     kind: 'sqlite',
     raw,
-    kysely: new SqliteDialect({ database: raw }),
+    kysely: new SqliteDialect({ database: cachingStatements(raw) }),
     jsonType: 'text',
     json: (value) => JSON.stringify(value),
     parseJson: <T>(value: unknown) => (typeof value === 'string' ? (JSON.parse(value) as T) : (value as T)),

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { LeafUser, LeafUserFields, Page, PageRequest, UserFilter, UserSortField } from '../../domain/index.js';
 import type { StorageDialect } from '../dialect/dialect.js';
 import type { Database, UserTable } from '../schema.js';
+import { preparedQuery } from '../prepared-query.js';
 
 const COLUMN_BY_SORT: Record<UserSortField, 'id' | 'name' | 'email' | 'external_id' | 'created_at' | 'updated_at'> = {
   id: 'id',
@@ -27,6 +28,10 @@ function toUser(row: Selectable<UserTable>): LeafUser {
 
 /** Leaf users; every method is scoped by API owner, so another owner's ids are simply absent. */
 export function usersRepository(db: Kysely<Database>, dialect: StorageDialect) {
+  // The point lookup behind GET /users/{id} and every per-user route: compiled once.
+  const getById = preparedQuery(db, 2, (ownerId: string, id: string) =>
+    db.selectFrom('users').selectAll().where('api_owner_id', '=', ownerId).where('id', '=', id),
+  );
   return {
     async list(ownerId: string, filter: UserFilter, pageRequest: PageRequest<UserSortField>): Promise<Page<LeafUser>> {
       let query = db.selectFrom('users').where('api_owner_id', '=', ownerId);
@@ -41,7 +46,7 @@ export function usersRepository(db: Kysely<Database>, dialect: StorageDialect) {
       return { items: (await rows.execute()).map(toUser), total: Number(counted.n) };
     },
     async get(ownerId: string, id: string): Promise<LeafUser | undefined> {
-      const row = await db.selectFrom('users').selectAll().where('api_owner_id', '=', ownerId).where('id', '=', id).executeTakeFirst();
+      const [row] = await getById(ownerId, id);
       return row === undefined ? undefined : toUser(row);
     },
     /** Inserts a user; `'external_id_taken'` when the owner already has that externalId. */

@@ -18,6 +18,13 @@ function fieldsOf(body: UserFieldsBody): Partial<LeafUserFields> {
   return fields;
 }
 
+/** A body may repeat the path's id, but never name another user. */
+function assertSameId(bodyId: unknown, pathId: string): void {
+  if (bodyId !== undefined && bodyId !== pathId) {
+    throw new FurrowError('id_mismatch', `The body's id "${String(bodyId)}" differs from the path's id "${pathId}".`, { fieldErrors: [{ field: 'body.id', message: 'must match the id in the path' }] });
+  }
+}
+
 /** `/services/usermanagement/api/users`: Leaf users, scoped to the authenticated API owner. */
 export const usersRoutes: FastifyPluginAsync<{ users: UsersService }> = async (app, { users }) => {
   const tags = ['users'];
@@ -60,9 +67,7 @@ export const usersRoutes: FastifyPluginAsync<{ users: UsersService }> = async (a
     '/users/:id',
     { schema: { tags, summary: 'Replace a Leaf user by id; absent fields become null.', params: UserIdParams, body: UserFieldsBody, response: { 200: UserResponse } } },
     async (request) => {
-      if (request.body.id !== undefined && request.body.id !== request.params.id) {
-        throw new FurrowError('id_mismatch', `The body's id "${String(request.body.id)}" differs from the path's id "${request.params.id}".`, { fieldErrors: [{ field: 'body.id', message: 'must match the id in the path' }] });
-      }
+      assertSameId(request.body.id, request.params.id);
       return toResponse(request.owner, await users.replace(request.owner, request.params.id, fieldsOf(request.body)));
     },
   );
@@ -71,9 +76,7 @@ export const usersRoutes: FastifyPluginAsync<{ users: UsersService }> = async (a
     '/users/:id',
     { schema: { tags, summary: 'Change some fields of a Leaf user; null clears a field.', params: UserIdParams, body: UserFieldsBody, response: { 200: UserResponse } } },
     async (request) => {
-      if (request.body.id !== undefined && request.body.id !== request.params.id) {
-        throw new FurrowError('id_mismatch', `The body's id "${String(request.body.id)}" differs from the path's id "${request.params.id}".`, { fieldErrors: [{ field: 'body.id', message: 'must match the id in the path' }] });
-      }
+      assertSameId(request.body.id, request.params.id);
       return toResponse(request.owner, await users.patch(request.owner, request.params.id, fieldsOf(request.body)));
     },
   );
