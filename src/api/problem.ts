@@ -23,6 +23,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   configuration_exists: 409,
   api_owner_exists: 409,
   master_key_mismatch: 500,
+  secret_undecryptable: 500,
   service_unavailable: 503,
   internal_error: 500,
 };

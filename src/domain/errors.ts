@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   configuration_invalid: 'A configuration value has the wrong type or is out of range; API-owner values cannot be null.',
   configuration_exists: 'The Leaf user already has a configuration; use PATCH to change it.',
   api_owner_exists: 'An API owner with this email already exists.',
+  secret_undecryptable: 'A stored secret failed to decrypt: its key version is not in the key ring, or it was altered or moved to another row.',
   master_key_mismatch: 'The master key does not match the one this database was created with.',
   service_unavailable: 'The service is starting or shutting down; retry shortly.',
   internal_error: 'An unexpected error; the response carries a request id to find it in the logs.',

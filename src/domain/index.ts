@@ -1,4 +1,6 @@
 /** @module Types and pure rules shared by every layer (ids, statuses, errors); imports nothing else. */
+export * from './configurations.js';
+export * from './credentials.js';
 export * from './errors.js';
 export * from './paging.js';
 export * from './time.js';

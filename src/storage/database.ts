@@ -7,6 +7,8 @@ import { migrationsFor } from './migrations/index.js';
 import type { Database } from './schema.js';
 
 export interface Storage {
+  /** Where the database is: the queue opens its own connections to the same PostgreSQL server. */
+  readonly config: DatabaseConfig;
   readonly db: Kysely<Database>;
   readonly dialect: StorageDialect;
   /** Applies pending migrations; safe to call from several processes at once (Kysely locks). */
@@ -19,6 +21,7 @@ export function openStorage(config: DatabaseConfig): Storage {
   const db = new Kysely<Database>({ dialect: dialect.kysely });
   let closed = false;
   return {
+    config,
     db,
     dialect,
     async migrate() {

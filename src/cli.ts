@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+/**
+ * `furrow serve | worker | migrate | api-owner create`: the command line. Parses flags, loads the
+ * configuration once, and hands over to the composition root.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { isFurrowError } from './domain/index.js';
+import { createLogger } from './logger.js';
+import { createFurrow, type Furrow } from './main.js';
+import { createServices } from './services/index.js';
+import { openStorage } from './storage/database.js';
+import { resolveMasterKey } from './keys/index.js';
+
+const USAGE = `Usage: furrow <command> [options]
+
+Commands:
+  serve [--port 8080] [--host 127.0.0.1] [--data ./data]   migrate, then serve the API with in-process workers
+  worker [--data ./data]                                    run job workers only (distributed mode)
+  migrate [--data ./data]                                   apply database migrations and exit
+  api-owner create --email E --password P [--data ./data]   create an API owner
+
+Configuration comes from the environment; see the README for every variable.`;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+/** Runs until SIGTERM or SIGINT, then drains and exits 0. */
+async function runUntilSignalled(furrow: Furrow, role: string): Promise<void> {
+  let signals = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      furrow.logger.warn({ signal }, 'second signal: exiting without draining');
+      process.exit(1);
+    }
+    furrow.logger.info({ signal }, `draining the ${role}`);
+    furrow.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        furrow.logger.error({ err: error }, 'error while draining');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  await furrow.start();
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      data: { type: 'string' },
+      email: { type: 'string' },
+      password: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, sub] = positionals;
+  if (values.help === true || command === undefined || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  let config: Config;
+  try {
+    config = loadConfig(undefined, { port: values.port, host: values.host, data: values.data });
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+
+  switch (command) {
+    case 'serve': {
+      const furrow = await createFurrow(config, { role: 'serve' });
+      await runUntilSignalled(furrow, 'server');
+      process.stdout.write(`Furrow is listening on ${furrow.url ?? '?'} (${config.mode} mode, ${config.database.kind}${config.sandbox ? ', sandbox on' : ''})\n`);
+      return;
+    }
+    case 'worker': {
+      const furrow = await createFurrow(config, { role: 'worker' });
+      await runUntilSignalled(furrow, 'worker');
+      furrow.logger.info({ concurrency: Math.max(1, config.workers) }, 'worker started');
+      return;
+    }
+    case 'migrate': {
+      const storage = openStorage(config.database);
+      try {
+        const { applied } = await storage.migrate();
+        process.stdout.write(applied.length === 0 ? 'The database is up to date.\n' : `Applied: ${applied.join(', ')}\n`);
+      } finally {
+        await storage.close();
+      }
+      return;
+    }
+    case 'api-owner': {
+      if (sub !== 'create') fail(`Unknown api-owner command "${sub ?? ''}". Expected: furrow api-owner create --email E --password P`);
+      if (values.email === undefined || values.password === undefined) fail('furrow api-owner create needs --email and --password.');
+      const storage = openStorage(config.database);
+      try {
+        await storage.migrate();
+        const { key } = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir });
+        const owner = await createServices(storage, { masterKey: key }).apiOwners.create(values.email, values.password);
+        process.stdout.write(`Created API owner ${owner.email} (${owner.id}).\n`);
+      } finally {
+        await storage.close();
+      }
+      return;
+    }
+    default:
+      fail(`Unknown command "${command}".\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (isFurrowError(error)) fail(`furrow: ${error.message} (${error.code})`, 1);
+  if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) fail(`furrow: ${error.message}\n\n${USAGE}`);
+  createLogger('error').fatal({ err: error }, 'furrow failed to start');
+  process.exit(1);
+});

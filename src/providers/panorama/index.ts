@@ -1,0 +1,52 @@
+/** @module Precision Planting Panorama: AWS Cognito tokens plus a per-grower sharing handshake. */
+import { Type } from '@sinclair/typebox';
+import { clientEnvironment, publicString, secretString } from '../credential-fields.js';
+import { defineProvider } from '../define-provider.js';
+
+/**
+ * Manual POST body of `panorama-credentials` (leaf-api.md 3.3, legacy-docs
+ * `credentials_panorama.md`). The one-click flow (`/one-click-integration/Panorama`) has its own
+ * body and is not this schema. [I] `clientEnvironment` defaults to STAGE, as "Leaf often defaults
+ * to this environment" (leaf-api.md 3.1); the docs give no default for Panorama.
+ */
+const PanoramaCredentialBody = Type.Object(
+  {
+    clientId: publicString('The Cognito app client id Precision Planting issued.'),
+    username: publicString('Your partner username (email); the same for every grower.'),
+    password: secretString('Your partner password.'),
+    organizationCode: publicString("The grower's organization code, pre-authorized to share with your app."),
+    refreshToken: secretString('The Cognito refresh token.'),
+    clientEnvironment: Type.Optional(clientEnvironment({ default: 'STAGE' })),
+  },
+  { additionalProperties: true },
+);
+
+/** Precision Planting Panorama. */
+export const panorama = defineProvider({
+  id: 'panorama',
+  apiName: 'Panorama',
+  name: 'Precision Planting Panorama',
+  // [I] Not documented: leaf-api.md 2.2 lists no Panorama property; named like the documented ones.
+  userField: 'panoramaCredentials',
+  auth: 'cognito_user_pool',
+  capabilities: {
+    // Cognito InitiateAuth with REFRESH_TOKEN_AUTH (providers.md 12.1).
+    supportsRefresh: true,
+    // [I] Cognito normally keeps the refresh token unless the pool enables rotation.
+    rotatesRefreshToken: false,
+    hasMachineFiles: true,
+  },
+  hierarchy: ['grower', 'farm', 'field'],
+  credentialSchema: PanoramaCredentialBody,
+  credentialExample: {
+    clientId: 'your-client-id',
+    username: 'partner-username',
+    password: 'partner-password',
+    organizationCode: 'grower-organization-code',
+    refreshToken: 'cognito-refresh-token',
+    clientEnvironment: 'PRODUCTION',
+  },
+  secretFields: { password: 'hidden', refreshToken: 'hidden' },
+  publicFields: ['clientId', 'username', 'organizationCode', 'clientEnvironment'],
+  clientIdentityField: 'clientId',
+});

@@ -1,0 +1,34 @@
+import type { ProviderErrorClass } from '../domain/index.js';
+import type { ErrorClassification } from './provider.js';
+
+/**
+ * What an adapter throws when a provider call fails: the normalized class (providers.md 0.3) and
+ * the provider's own reason. Services turn it into a status (`nextStatus`) or a retry; the HTTP
+ * edge turns it into `credentials_invalid` with `reason` when a POST is refused.
+ */
+export class ProviderError extends Error {
+  readonly errorClass: ProviderErrorClass;
+  readonly reason: string;
+  /** The HTTP status, when there was an answer. */
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(classification: ErrorClassification & { status?: number }, options: { cause?: unknown } = {}) {
+    super(`${classification.errorClass}: ${classification.reason}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ProviderError';
+    this.errorClass = classification.errorClass;
+    this.reason = classification.reason;
+    this.status = classification.status;
+    this.retryAfterMs = classification.retryAfterMs;
+  }
+
+  /** No answer at all (timeout, DNS, connection refused): the provider may be back later. */
+  static unreachable(cause: unknown): ProviderError {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    return new ProviderError({ errorClass: 'retry_later', reason: `no answer from the provider (${detail})` }, { cause });
+  }
+}
+
+export function isProviderError(error: unknown): error is ProviderError {
+  return error instanceof ProviderError;
+}

@@ -1,0 +1,44 @@
+/** @module Raven Slingshot: API key, access key and shared secret; every request HMAC-signed, no tokens. */
+import { Type } from '@sinclair/typebox';
+import { secretString } from '../credential-fields.js';
+import { defineProvider } from '../define-provider.js';
+
+/**
+ * POST body of `raven-slingshot-credentials` (leaf-api.md 3.3). All three sign every request
+ * (providers.md 8.1), so all are required [I]. All three are secrets: with them anyone can call
+ * the API as the grower.
+ */
+const RavenSlingshotCredentialBody = Type.Object(
+  {
+    apiKey: secretString('Your Slingshot ISV API key (X-SS-APIKey).'),
+    accessKey: secretString("The access key the grower issued in the Slingshot Portal (X-SS-AccessKey)."),
+    sharedSecret: secretString('Your shared secret (Base64), the HMAC-SHA1 signing key.'),
+  },
+  { additionalProperties: true },
+);
+
+/** Raven Slingshot (machine files). */
+export const ravenSlingshot = defineProvider({
+  id: 'raven-slingshot',
+  apiName: 'RavenSlingshot',
+  name: 'Raven Slingshot',
+  userField: 'ravenSlingshotCredentials',
+  auth: 'hmac_signed_keys',
+  capabilities: {
+    // No token to renew; the grower revokes by deactivating the access key (providers.md 8.1).
+    supportsRefresh: false,
+    hasMachineFiles: true,
+  },
+  // Job data only, no field hierarchy in the Slingshot API (providers.md 8.4).
+  hierarchy: [],
+  credentialSchema: RavenSlingshotCredentialBody,
+  credentialExample: {
+    apiKey: '071X7Hc9zdfElbB2fUqQVjAQ3BsOPa4F9l3yqekl',
+    accessKey: 'your-grower-access-key',
+    sharedSecret: 'c2hhcmVkLXNlY3JldC1mb3Itc2lnbmluZw==',
+  },
+  secretFields: { apiKey: 'masked', accessKey: 'masked', sharedSecret: 'masked' },
+  publicFields: [],
+  // No public field names the client: Leaf's alerts carry `credential` only where one exists.
+  clientIdentityField: undefined,
+});
