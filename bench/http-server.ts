@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Fastify from 'fastify';
+import { providers } from '../src/providers/registry.js';
 import pino from 'pino';
 import { buildApp } from '../src/api/app.js';
 import { createServices } from '../src/services/index.js';
@@ -39,9 +40,10 @@ if (mode === 'bare') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'furrow-bench-'));
   const storage = openStorage(databaseUrl !== undefined ? { kind: 'postgres', url: databaseUrl } : { kind: 'sqlite', file: path.join(dir, 'furrow.sqlite') });
   await storage.migrate();
-  const services = createServices(storage, { masterKey: crypto.randomBytes(32) });
+  // No credentials in this benchmark, so no job queue behind the credentials service.
+  const services = createServices(storage, { masterKey: crypto.randomBytes(32), jobs: { scheduleRefresh: async () => {}, cancel: async () => {} } });
   const logger = pino({ level: levelArg ?? 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, pino.destination({ dest: '/dev/null', sync: false }));
-  const app = await buildApp({ logger, bodyLimitBytes: 1024 * 1024, ...services, checkHealth: async () => {} });
+  const app = await buildApp({ logger, bodyLimitBytes: 1024 * 1024, ...services, providers, checkHealth: async () => {} });
   await services.apiOwners.create('bench@example.com', 'bench password');
   const { idToken } = await services.apiOwners.authenticate('bench@example.com', 'bench password', true);
   const owner = await services.apiOwners.verifyToken(idToken);

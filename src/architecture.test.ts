@@ -46,8 +46,10 @@ const ALLOWED: Record<string, string[]> = {
   providers: ['domain', 'providers', 'formats', 'keys'],
   services: ['domain', 'services', 'storage', 'providers', 'formats', 'spatial', 'keys', 'jobs'],
   jobs: ['domain', 'jobs', 'services', 'storage', 'config'],
-  api: ['domain', 'api', 'services', 'web'],
+  // The HTTP edge builds per-provider routes and schemas from the provider registry, and mounts the sandbox.
+  api: ['domain', 'api', 'services', 'web', 'providers', 'sandbox'],
   web: ['domain', 'web', 'services'],
+  sandbox: ['domain', 'sandbox', 'providers'],
 };
 
 const IO_PACKAGES = ['node:fs', 'node:fs/promises', 'node:net', 'node:http', 'node:https', 'pg', 'better-sqlite3', 'kysely'];

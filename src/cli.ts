@@ -8,7 +8,8 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { isFurrowError } from './domain/index.js';
 import { createLogger } from './logger.js';
 import { createFurrow, type Furrow } from './main.js';
-import { createServices } from './services/index.js';
+import { apiOwnersService } from './services/api-owners.js';
+import { apiOwnersRepository } from './storage/repositories/api-owners.js';
 import { openStorage } from './storage/database.js';
 import { resolveMasterKey } from './keys/index.js';
 
@@ -19,6 +20,7 @@ Commands:
   worker [--data ./data]                                    run job workers only (distributed mode)
   migrate [--data ./data]                                   apply database migrations and exit
   api-owner create --email E --password P [--data ./data]   create an API owner
+  keys rotate [--data ./data]                               re-encrypt every secret under a new key version
 
 Configuration comes from the environment; see the README for every variable.`;
 
@@ -107,11 +109,38 @@ async function main(argv: string[]): Promise<void> {
       try {
         await storage.migrate();
         const { key } = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir });
-        const owner = await createServices(storage, { masterKey: key }).apiOwners.create(values.email, values.password);
+        const owner = await apiOwnersService({ owners: apiOwnersRepository(storage.db, storage.dialect), masterKey: key }).create(values.email, values.password);
         process.stdout.write(`Created API owner ${owner.email} (${owner.id}).\n`);
       } finally {
         await storage.close();
       }
+      return;
+    }
+    case 'keys': {
+      if (sub !== 'rotate') fail(`Unknown keys command "${sub ?? ''}". Expected: furrow keys rotate`);
+      const { ROTATION_GRACE_MS, secretKeysOn } = await import('./services/secret-keys.js');
+      const storage = openStorage(config.database);
+      let remaining = 0;
+      try {
+        await storage.migrate();
+        const { key } = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir });
+        const report = await secretKeysOn(storage, key).rotate({ graceMs: ROTATION_GRACE_MS, log: (line) => process.stdout.write(`${line}\n`) });
+        remaining = report.remaining;
+        process.stdout.write(
+          `Rotated the secret key from version ${report.from} to ${report.to}: re-encrypted ${report.reencrypted} credential${report.reencrypted === 1 ? '' : 's'}` +
+            `${report.conflicts > 0 ? ` (${report.conflicts} changed meanwhile and were read again)` : ''}.\n`,
+        );
+        if (report.undecryptable.length > 0) {
+          process.stdout.write(`Not decryptable, left as they are (re-enter these credentials): ${report.undecryptable.join(', ')}\n`);
+        }
+        if (report.gaveUp.length > 0) {
+          process.stdout.write(`Kept changing during the rotation, still on an older version (run the rotation again): ${report.gaveUp.join(', ')}\n`);
+        }
+        if (remaining === 0) process.stdout.write(`Every credential is now encrypted with version ${report.to}.\n`);
+      } finally {
+        await storage.close();
+      }
+      if (remaining > 0) process.exitCode = 1;
       return;
     }
     default:

@@ -14,6 +14,11 @@ export interface Config {
   database: DatabaseConfig;
   dataDir: string;
   http: { port: number; host: string; bodyLimitBytes: number };
+  /**
+   * The URL others reach this API at (hosted pages, provider redirects, and the sandbox's
+   * emulators for worker processes); `undefined`: the address `furrow serve` listens on.
+   */
+  publicUrl: string | undefined;
   /** Base64 or hex of 32 bytes; absent in embedded mode means "generate into the data dir". */
   masterKey: string | undefined;
   admin: { email: string | undefined; password: string | undefined };
@@ -44,6 +49,7 @@ export const ENVIRONMENT_VARIABLES = {
   FURROW_DATA_DIR: './data',
   FURROW_PORT: '8080',
   FURROW_HOST: '127.0.0.1',
+  FURROW_PUBLIC_URL: 'the address `furrow serve` listens on',
   FURROW_MASTER_KEY: 'embedded: generated into `<data>/master.key` (mode 0600); distributed: required',
   FURROW_ADMIN_EMAIL: 'admin@furrow.local (embedded, first start only)',
   FURROW_ADMIN_PASSWORD: 'generated and printed once (embedded, first start only)',
@@ -93,6 +99,11 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
   }
   const mode = database.kind === 'postgres' ? 'distributed' : 'embedded';
 
+  const publicUrl = read('FURROW_PUBLIC_URL');
+  if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(publicUrl)) {
+    problems.push(`FURROW_PUBLIC_URL: expected an http(s) URL such as https://furrow.example.com, found "${publicUrl}"`);
+  }
+
   const masterKey = read('FURROW_MASTER_KEY');
   if (masterKey !== undefined && decodeMasterKey(masterKey) === undefined) {
     problems.push('FURROW_MASTER_KEY: expected 32 bytes as base64 (44 characters) or hex (64 characters); generate one with `openssl rand -base64 32`');
@@ -124,6 +135,7 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
       host,
       bodyLimitBytes: integer('FURROW_BODY_LIMIT_BYTES', read('FURROW_BODY_LIMIT_BYTES'), 1024 * 1024, 1024, 1024 * 1024 * 1024),
     },
+    publicUrl: publicUrl?.replace(/\/+$/, ''),
     masterKey,
     admin: { email: adminEmail, password: adminPassword },
     sandbox: boolean('FURROW_SANDBOX', read('FURROW_SANDBOX'), mode === 'embedded'),

@@ -6,9 +6,12 @@ import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { providers } from './providers/registry.js';
+import { SandboxAccountStore } from './sandbox/index.js';
 import { buildApp } from './api/app.js';
 import { FurrowError } from './domain/index.js';
 import { createJobQueue } from './jobs/create-job-queue.js';
+import { credentialJobsOn } from './jobs/credential-jobs.js';
 import type { JobQueue } from './jobs/queue.js';
 import { createTasks, schedules } from './jobs/tasks/index.js';
 import { masterKeyCheck, resolveMasterKey } from './keys/index.js';
@@ -83,7 +86,15 @@ export async function createFurrow(config: Config, options: FurrowOptions): Prom
     const { applied } = await storage.migrate();
     if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
     await checkMasterKey(storage, masterKey);
-    const services = createServices(storage, { masterKey });
+    const meta = metaRepository(storage.db);
+    const secretKeyVersion = Number(await meta.setIfAbsent('secret_key_version', '1'));
+    let publicUrl = config.publicUrl;
+    const services = createServices(storage, {
+      masterKey,
+      secretKeyVersion,
+      jobs: credentialJobsOn(() => jobs),
+      sandboxBaseUrl: () => (config.sandbox && publicUrl !== undefined ? `${publicUrl}/sandbox` : undefined),
+    });
     queue = createJobQueue(storage, config.jobs, createTasks(services), logger.child({ component: 'jobs' }));
     const jobs = queue;
     for (const schedule of schedules) jobs.schedule(schedule);
@@ -95,6 +106,8 @@ export async function createFurrow(config: Config, options: FurrowOptions): Prom
             logger,
             bodyLimitBytes: config.http.bodyLimitBytes,
             ...services,
+            providers,
+            ...(config.sandbox ? { sandbox: { store: new SandboxAccountStore() } } : {}),
             checkHealth: async () => {
               await storage.db.selectFrom('furrow_meta').select('key').limit(1).execute();
               await jobs.checkHealth();
@@ -116,6 +129,7 @@ export async function createFurrow(config: Config, options: FurrowOptions): Prom
         if (app !== undefined) {
           const address = await app.listen({ port: config.http.port, host: config.http.host });
           furrow.url = address;
+          publicUrl ??= address;
         }
       },
       stop() {

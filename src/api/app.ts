@@ -4,7 +4,7 @@
  * generated from the route schemas.
  */
 import crypto from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
@@ -12,6 +12,10 @@ import { FurrowError, type OwnerContext } from '../domain/index.js';
 import type { ApiOwnersService } from '../services/api-owners.js';
 import type { UsersService } from '../services/users.js';
 import type { ConfigurationsService } from '../services/configurations.js';
+import type { CredentialsService } from '../services/credentials.js';
+import type { Provider } from '../providers/provider.js';
+import { credentialsRoutes } from './routes/usermanagement/credentials.js';
+import { sandboxRoutes, type SandboxAccountStore } from '../sandbox/index.js';
 import { sendProblem, toFurrowError } from './problem.js';
 import { validatorCompiler } from './validation.js';
 import { authenticateRoutes } from './routes/authenticate.js';
@@ -36,6 +40,11 @@ export interface ApiDependencies {
   apiOwners: ApiOwnersService;
   users: UsersService;
   configurations: ConfigurationsService;
+  credentials: CredentialsService;
+  /** The provider registry: per-provider routes and schemas are built from it. */
+  providers: Readonly<Record<string, Provider>>;
+  /** Present when the sandbox is on: the emulators and their control API are served. */
+  sandbox?: { store: SandboxAccountStore };
   /** Resolves when the database and the job queue answer; rejects with the reason otherwise. */
   checkHealth(): Promise<void>;
 }
@@ -52,7 +61,7 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
     },
     // One line per request, written when it completes (below), instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
@@ -106,7 +115,9 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { checkHealth: deps.checkHealth });
   await app.register(authenticateRoutes, { apiOwners: deps.apiOwners });
-  await app.register(usersRoutes, { prefix: '/services/usermanagement/api', users: deps.users });
+  await app.register(usersRoutes, { prefix: '/services/usermanagement/api', users: deps.users, credentials: deps.credentials, providers: deps.providers });
+  await app.register(credentialsRoutes, { prefix: '/services/usermanagement/api', credentials: deps.credentials, providers: deps.providers });
   await app.register(configsRoutes, { prefix: '/services/config/api', configurations: deps.configurations });
+  if (deps.sandbox !== undefined) await app.register(sandboxRoutes, { providers: deps.providers, store: deps.sandbox.store });
   return app;
 }

@@ -4,7 +4,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DEFAULT_PAGE_SIZE, FurrowError, MAX_PAGE_SIZE, type Page, type PageRequest, type SortOrder } from '../domain/index.js';
+import { DEFAULT_PAGE_SIZE, FurrowError, MAX_PAGE_SIZE, type Page, type PageRequest, type PagingQuery, type SortOrder } from '../domain/index.js';
 
 /** Query-string properties for paged lists; merge into a route's querystring schema. */
 export const pagingQuery = {
@@ -13,11 +13,6 @@ export const pagingQuery = {
   sort: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: 'field[,asc|desc], repeatable; earlier ones take precedence.' })),
 };
 
-export interface PagingQuery {
-  page?: number;
-  size?: number;
-  sort?: string | string[];
-}
 
 /**
  * Parses paging parameters. `size` above the maximum is capped (Leaf's Spring behaviour, so clients

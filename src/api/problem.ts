@@ -22,6 +22,11 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   configuration_invalid: 400,
   configuration_exists: 409,
   api_owner_exists: 409,
+  credentials_invalid: 400,
+  provider_not_implemented: 501,
+  provider_unavailable: 503,
+  provider_refused: 502,
+  organization_blocked: 409,
   master_key_mismatch: 500,
   secret_undecryptable: 500,
   service_unavailable: 503,
@@ -38,6 +43,7 @@ const TITLES: Record<number, string> = {
   415: 'Unsupported Media Type',
   500: 'Internal Server Error',
   501: 'Not Implemented',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
 };
 

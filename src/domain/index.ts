@@ -5,3 +5,5 @@ export * from './errors.js';
 export * from './paging.js';
 export * from './time.js';
 export * from './users.js';
+export * from './credential-record.js';
+export * from './organizations.js';

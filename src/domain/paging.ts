@@ -19,3 +19,10 @@ export interface Page<T> {
   items: T[];
   total: number;
 }
+
+/** Paging parameters as they arrive in a query string. */
+export interface PagingQuery {
+  page?: number;
+  size?: number;
+  sort?: string | string[];
+}

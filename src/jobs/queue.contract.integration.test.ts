@@ -288,6 +288,95 @@ describe.each(databases)('the job queue on $name', (database) => {
     expect(await survivor.getJob(id)).toBeUndefined();
   });
 
+  it('cancels a pending job by its key: it is deleted and never runs', async () => {
+    const queue = newQueue(probeTasks(storage));
+    const key = `credential:${runId}`;
+    const id = await queue.enqueue('probe', { runId, tag: 'cancelled' }, { key });
+    const other = await queue.enqueue('probe', { runId, tag: 'kept' }, { key: `credential:${runId}:other` });
+    expect(await queue.cancel(key)).toBe(1);
+    expect(await queue.getJob(id)).toBeUndefined();
+    expect(await queue.getJob(other)).toMatchObject({ state: 'pending' });
+    await queue.start({ concurrency: 2 });
+    await waitFor('the other job to end', async () => (await ends()) === 1);
+    await sleep(300);
+    expect((await probeEvents(storage, runId)).map((e) => e.tag)).toEqual(['kept', 'kept']);
+  });
+
+  it('cancels a job waiting for its retry', async () => {
+    const queue = newQueue(probeTasks(storage), {}, { backoff: { baseMs: 60_000, maxMs: 60_000 } });
+    await queue.start({ concurrency: 1 });
+    const key = `credential:${runId}`;
+    const id = await queue.enqueue('probe', { runId, failTimes: 1 }, { key, maxAttempts: 3 });
+    await waitFor('the first attempt to fail', async () => (await queue.getJob(id))?.lastError != null);
+    expect(await queue.getJob(id)).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(await queue.cancel(key)).toBe(1);
+    expect(await queue.getJob(id)).toBeUndefined();
+  });
+
+  it('lets a job cancelled while running finish, and does not retry it when it fails', async () => {
+    const queue = newQueue(probeTasks(storage));
+    await queue.start({ concurrency: 2 });
+    const succeeds = await queue.enqueue('probe', { runId, tag: 'succeeds', sleepMs: 500 }, { key: `credential:${runId}:a` });
+    const fails = await queue.enqueue('probe', { runId, tag: 'fails', sleepMs: 500, failTimes: 1 }, { key: `credential:${runId}:b`, maxAttempts: 5 });
+    await waitFor('both jobs to start', async () => (await starts()) === 2);
+    expect(await queue.cancel(`credential:${runId}:a`)).toBe(1);
+    expect(await queue.cancel(`credential:${runId}:b`)).toBe(1);
+    expect(await queue.getJob(succeeds)).toMatchObject({ state: 'running', key: null });
+    expect(await queue.getJob(fails)).toMatchObject({ state: 'running', key: null });
+    await waitFor('the succeeding job to end', async () => (await ends()) === 1, { timeoutMs: 5000 });
+    await waitFor('the completed job to be deleted', async () => (await queue.getJob(succeeds)) === undefined);
+    await waitFor('the failing job to fail for good', async () => (await queue.getJob(fails))?.state === 'failed', { timeoutMs: 5000 });
+    expect(await queue.getJob(fails)).toMatchObject({ key: null, lastError: expect.stringContaining('probe failure on attempt 1') });
+    expect((await queue.failedJobs()).map((j) => j.id)).toEqual([fails]);
+    await sleep(600); // a retry would start within the 100-400 ms backoff
+    expect((await probeEvents(storage, runId)).filter((e) => e.event === 'start').map((e) => e.tag).sort()).toEqual(['fails', 'succeeds']);
+  });
+
+  it('does not run a job cancelled while running again when it is released at shutdown', async () => {
+    const stopping = newQueue(probeTasks(storage, { hang: 'until-aborted' }), { shutdownTimeoutMs: 300 });
+    const other = newQueue(probeTasks(storage));
+    await stopping.start({ concurrency: 1 });
+    const key = `credential:${runId}`;
+    const id = await stopping.enqueue('probe', { runId }, { key });
+    await waitFor('the job to start', async () => (await starts()) === 1);
+    expect(await stopping.cancel(key)).toBe(1);
+    await other.start({ concurrency: 1 });
+    await stopping.stop();
+    await sleep(600);
+    expect(await starts()).toBe(1);
+    expect(await other.getJob(id)).toMatchObject({ state: 'failed', key: null, lockedBy: null });
+  });
+
+  it('returns 0 when cancelling a key that no job holds', async () => {
+    const queue = newQueue(probeTasks(storage));
+    expect(await queue.cancel(`credential:${runId}`)).toBe(0);
+    const id = await queue.enqueue('probe', { runId }, { key: `credential:${runId}` });
+    expect(await queue.cancel(`credential:${runId}`)).toBe(1);
+    expect(await queue.cancel(`credential:${runId}`)).toBe(0);
+    const keyless = await queue.enqueue('probe', { runId });
+    expect(await queue.cancel(keyless)).toBe(0);
+    expect(await queue.getJob(keyless)).toMatchObject({ state: 'pending' });
+    expect(await queue.getJob(id)).toBeUndefined();
+  });
+
+  it('enqueues with a key again after cancelling it, whether the cancelled job was pending or running', async () => {
+    const queue = newQueue(probeTasks(storage));
+    const key = `credential:${runId}`;
+    const cancelled = await queue.enqueue('probe', { runId, tag: 'cancelled' }, { key });
+    expect(await queue.cancel(key)).toBe(1);
+    const again = await queue.enqueue('probe', { runId, tag: 'again', sleepMs: 500 }, { key });
+    expect(again).not.toBe(cancelled);
+    expect(await queue.getJob(again)).toMatchObject({ state: 'pending', key, payload: { runId, tag: 'again', sleepMs: 500 } });
+    await queue.start({ concurrency: 2 });
+    await waitFor('the new job to start', async () => (await starts()) === 1);
+    expect(await queue.cancel(key)).toBe(1);
+    const third = await queue.enqueue('probe', { runId, tag: 'third' }, { key });
+    expect(third).not.toBe(again);
+    await waitFor('both jobs to end', async () => (await ends()) === 2, { timeoutMs: 5000 });
+    const ended = (await probeEvents(storage, runId)).filter((e) => e.event === 'end').map((e) => e.tag);
+    expect(ended.sort()).toEqual(['again', 'third']);
+  });
+
   it('purges failed jobs older than the retention period, through the purge-failed-jobs task', async () => {
     const queue = newQueue({ ...probeTasks(storage), 'purge-failed-jobs': purgeFailedJobs });
     await queue.start({ concurrency: 1 });

@@ -114,6 +114,21 @@ export interface JobQueue<T extends TaskList = TaskList> {
   readonly kind: 'sqlite' | 'postgres';
   /** Adds a job (or replaces the pending job with the same key) and returns its id. */
   enqueue<K extends TaskName<T>>(task: K, payload: PayloadOf<T, K>, options?: EnqueueOptions): Promise<string>;
+  /**
+   * Cancels the job holding `key`, as graphile-worker's `remove_job` does (e.g. when a credential
+   * is deleted, so its sync stops). At most one job holds a key, so this returns 1 if it deleted
+   * or disarmed that job and 0 if no job held the key (unknown, completed or already cancelled).
+   *
+   * - A job that is not running (pending, waiting for a retry, or failed) is deleted: `getJob`
+   *   no longer finds it and it never runs. So is a running job whose worker stopped renewing its
+   *   lease (on PostgreSQL, one locked for over graphile-worker's 4 hours).
+   * - A running job is not interrupted: it gives up its key and its retries (its attempts are set
+   *   to its maximum). If it completes it is deleted as usual; if it fails, or its worker dies or
+   *   releases it at shutdown, it stays visible as failed instead of running again.
+   *
+   * Either way the key is free at once: enqueueing with it afterwards adds a new job.
+   */
+  cancel(key: string): Promise<number>;
   /** Registers a recurring job; call before `start()`. Only started queues fire schedules. */
   schedule<K extends TaskName<T>>(schedule: ScheduleDefinition<K, PayloadOf<T, K>>): void;
   /** Starts this process's workers and schedules. Enqueueing needs no `start()`. */

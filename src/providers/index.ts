@@ -6,5 +6,8 @@ export * from './credential-view.js';
 export * from './define-provider.js';
 export * from './provider-error.js';
 export * from './provider.js';
+export * from './oauth2-token-requests.js';
+export * from './provider-emulator.js';
+export * from './provider-http.js';
 export * from './redact-exchange.js';
 export * from './registry.js';

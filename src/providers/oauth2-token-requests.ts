@@ -17,7 +17,7 @@ export interface OAuthClientSettings {
 }
 
 /** Classifies a failed token or API answer; the adapter's `classifyError`. */
-export type Classify = (result: HttpResult) => ErrorClassification | undefined;
+export type ClassifyAnswer = (result: HttpResult) => ErrorClassification | undefined;
 
 /** Thrown by the fetch handed to oauth4webapi when no answer came, to tell it apart from the library's own errors. */
 class NoAnswer extends Error {}
@@ -55,7 +55,7 @@ export async function refreshTokenGrant(
   ctx: AdapterContext,
   settings: OAuthClientSettings,
   refreshToken: string,
-  classify: Classify,
+  classify: ClassifyAnswer,
   options: { additionalParameters?: Record<string, string> } = {},
 ): Promise<TokenSet> {
   const client: oauth.Client = { client_id: settings.clientId };
@@ -78,7 +78,7 @@ export async function refreshTokenGrant(
 }
 
 /** RFC 7009 revocation with HTTP Basic client authentication; a 200 means revoked (or already unknown). */
-export async function revokeToken(ctx: AdapterContext, settings: OAuthClientSettings, token: string, tokenTypeHint: 'refresh_token' | 'access_token', classify: Classify): Promise<void> {
+export async function revokeToken(ctx: AdapterContext, settings: OAuthClientSettings, token: string, tokenTypeHint: 'refresh_token' | 'access_token', classify: ClassifyAnswer): Promise<void> {
   const client: oauth.Client = { client_id: settings.clientId };
   const response = await send(() =>
     oauth.revocationRequest(settings.server, client, oauth.ClientSecretBasic(settings.clientSecret), token, {

@@ -115,6 +115,22 @@ export interface ErrorClassification {
 }
 
 /**
+ * An organization as a provider lists it, for Leaf's organization endpoints (leaf-api.md 3.5):
+ * Deere's organizations, Trimble's. The id is the provider's, so it is the natural key of a sync.
+ */
+export interface ProviderOrganization {
+  id: string;
+  name: string;
+  /** The grower let this application into the organization, so its data can be read. */
+  connected: boolean;
+  /**
+   * The provider's page where the grower connects the organization to the application, or manages
+   * the connection once made (Leaf shows it as `managementUri`).
+   */
+  connectUrl?: string;
+}
+
+/**
  * A provider's real protocol. Failures are thrown as `ProviderError` carrying an error class, so
  * services apply one status rule (`nextStatus`) to every provider.
  */
@@ -129,6 +145,11 @@ export interface ProviderAdapter<Fields = Record<string, unknown>> {
   refresh(credential: ProviderCredential<Fields>, ctx: AdapterContext): Promise<TokenSet>;
   /** Revokes the grant at the provider. Present only when `supportsRevoke`. */
   revoke?(credential: ProviderCredential<Fields>, ctx: AdapterContext): Promise<void>;
+  /**
+   * Every organization the credential's user belongs to, all pages read, with its connection
+   * state. Present only when `hasOrganizations`; `credential.tokens` holds a current access token.
+   */
+  listOrganizations?(credential: ProviderCredential<Fields>, ctx: AdapterContext): Promise<ProviderOrganization[]>;
   /** The error class of an answer, or `undefined` when it is a success (some errors come with 200, e.g. GraphQL `errors`). */
   classifyError(result: HttpResult): ErrorClassification | undefined;
 }

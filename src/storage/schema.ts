@@ -43,10 +43,46 @@ export interface UserConfigurationTable {
   updated_at: string;
 }
 
+export interface CredentialTable {
+  id: string;
+  api_owner_id: string;
+  user_id: string;
+  provider: string;
+  environment: string;
+  status: string;
+  status_reason: string | null;
+  consecutive_failures: number;
+  display: unknown;
+  secrets: string;
+  key_version: number;
+  access_expires_at: string | null;
+  scopes: unknown;
+  last_refresh_at: string | null;
+  last_sync_time: string | null;
+  refresh_lease_owner: string | null;
+  refresh_lease_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CredentialEventTable {
+  id: string;
+  credential_id: string;
+  api_owner_id: string;
+  /** `exchange` (a call to the provider) or `status` (a status change). */
+  kind: string;
+  status_code: number | null;
+  headers: unknown;
+  body: string | null;
+  created_at: string;
+}
+
 export interface Database {
   furrow_meta: MetaTable;
   api_owners: ApiOwnerTable;
   users: UserTable;
   owner_configurations: OwnerConfigurationTable;
   user_configurations: UserConfigurationTable;
+  credentials: CredentialTable;
+  credential_events: CredentialEventTable;
 }

@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { USER_SORT_FIELDS } from '../../domain/index.js';
 import { pagingQuery } from '../paging.js';
 import { nullable } from './nullable.js';
+import { CredentialResponse } from './credentials.js';
 
 const text = (description: string) => Type.Optional(nullable(Type.String({ maxLength: 1000, description })));
 
@@ -21,7 +22,7 @@ export type UserFieldsBody = Static<typeof UserFieldsBody>;
 export const UserReplaceBody = Type.Intersect([Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }), UserFieldsBody]);
 export type UserReplaceBody = Static<typeof UserReplaceBody>;
 
-export const UserResponse = Type.Object({
+const userFields = {
   id: Type.String({ format: 'uuid' }),
   name: nullable(Type.String()),
   email: nullable(Type.String()),
@@ -31,7 +32,13 @@ export const UserResponse = Type.Object({
   apiOwnerUsername: Type.String(),
   createdTime: Type.String({ format: 'date-time' }),
   updatedTime: Type.String({ format: 'date-time' }),
-});
+};
+
+/** The user resource, with one optional credentials property per provider (`johnDeereCredentials`, ...). */
+export function userResponseSchema(credentialFields: readonly string[]) {
+  const credentials = Object.fromEntries(credentialFields.map((field) => [field, Type.Optional(CredentialResponse)]));
+  return Type.Object({ ...userFields, ...credentials });
+}
 
 export const UserIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 export type UserIdParams = Static<typeof UserIdParams>;

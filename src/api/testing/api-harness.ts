@@ -4,16 +4,26 @@
  */
 import crypto from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { providers } from '../../providers/registry.js';
 import pino from 'pino';
 import { createServices, type Services } from '../../services/index.js';
 import { openTestStorage, type TestDatabase } from '../../storage/testing/test-databases.js';
 import type { Storage } from '../../storage/database.js';
 import { buildApp } from '../app.js';
+import { SANDBOX_PATH, SandboxAccountStore } from '../../sandbox/index.js';
+import { createJobQueue } from '../../jobs/create-job-queue.js';
+import { credentialJobsOn } from '../../jobs/credential-jobs.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import { createTasks } from '../../jobs/tasks/index.js';
 
 export interface ApiHarness {
   app: FastifyInstance;
   storage: Storage;
   services: Services;
+  queue: JobQueue;
+  /** The loopback URL the app listens on, with `sandbox: true`. */
+  url: string | undefined;
+  sandboxStore: SandboxAccountStore | undefined;
   masterKey: Buffer;
   /** A bearer token of the harness's first API owner. */
   token: string;
@@ -24,19 +34,42 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApiHarness(database: TestDatabase, options: { bodyLimitBytes?: number } = {}): Promise<ApiHarness> {
+export interface ApiHarnessOptions {
+  bodyLimitBytes?: number;
+  /**
+   * Serve the sandbox and listen on a loopback port, so adapters reach the emulators over real
+   * HTTP, as they do in a running Furrow.
+   */
+  sandbox?: boolean;
+  /** Faster refresh-lease retries etc. for tests that race; passed to the services' clock. */
+  clock?: () => number;
+}
+
+export async function startApiHarness(database: TestDatabase, options: ApiHarnessOptions = {}): Promise<ApiHarness> {
   const storage = await openTestStorage(database);
   const masterKey = crypto.randomBytes(32);
-  const services = createServices(storage, { masterKey });
+  let url: string | undefined;
+  // A real queue, not started: tests see what was enqueued, and start workers when they want them.
+  const services: Services = createServices(storage, {
+    masterKey,
+    jobs: credentialJobsOn(() => queue),
+    sandboxBaseUrl: () => (url === undefined ? undefined : `${url}${SANDBOX_PATH}`),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
+  const sandboxStore = options.sandbox === true ? new SandboxAccountStore() : undefined;
+  const queue: JobQueue = createJobQueue(storage, { pollIntervalMs: 50, leaseMs: 2000, shutdownTimeoutMs: 1000 }, createTasks(services), pino({ level: 'silent' }));
   const app = await buildApp({
     logger: pino({ level: 'silent' }),
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     ...services,
+    providers,
+    ...(sandboxStore === undefined ? {} : { sandbox: { store: sandboxStore } }),
     checkHealth: async () => {
       await storage.db.selectFrom('furrow_meta').select('key').limit(1).execute();
     },
   });
   await app.ready();
+  if (sandboxStore !== undefined) url = await app.listen({ port: 0, host: '127.0.0.1' });
   const newOwnerToken = async () => {
     const email = `owner-${crypto.randomUUID()}@example.com`;
     await services.apiOwners.create(email, 'correct horse battery');
@@ -47,6 +80,11 @@ export async function startApiHarness(database: TestDatabase, options: { bodyLim
     app,
     storage,
     services,
+    queue,
+    get url() {
+      return url;
+    },
+    sandboxStore,
     masterKey,
     token,
     newOwnerToken,
@@ -57,6 +95,7 @@ export async function startApiHarness(database: TestDatabase, options: { bodyLim
       }),
     async close() {
       await app.close();
+      await queue.close();
       await storage.close();
     },
   };

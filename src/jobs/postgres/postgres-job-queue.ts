@@ -64,6 +64,8 @@ interface PendingInsert {
 interface RunningJob {
   workerId: string;
   controller: AbortController;
+  /** Claimed holding a key: if the key is gone now, the job was cancelled or replaced while running. */
+  keyed: boolean;
 }
 
 /** Thrown back to graphile-worker for a job we no longer hold; its failJob then matches no row. */
@@ -76,6 +78,8 @@ class JobReleasedError extends Error {
 const JOB_COLUMNS = `
   j.id::text as id, t.identifier as task, j.payload, j.key, j.run_at, j.attempts, j.max_attempts,
   j.last_error, j.locked_by, j.created_at, j.updated_at`;
+
+const CANCELLED_AT_SHUTDOWN = 'released at shutdown after its key was cancelled or enqueued again while it ran; not run again';
 
 /**
  * The distributed queue: graphile-worker (LISTEN/NOTIFY pickup, SKIP LOCKED claims, job keys),
@@ -186,6 +190,15 @@ export class PostgresJobQueue<T extends TaskList = TaskList> implements JobQueue
         ),
       );
     }
+  }
+
+  async cancel(key: string): Promise<number> {
+    this.assertOpen();
+    await this.install();
+    // graphile-worker 0.16 has no removeJob in WorkerUtils, only the SQL function. It returns the
+    // deleted or disarmed row, or a null row (one row of nulls here) when no job held the key.
+    const { rows } = await this.utilsPool.query<{ id: string | null }>('select id::text from graphile_worker.remove_job($1::text)', [key]);
+    return rows.filter((r) => r.id !== null).length;
   }
 
   schedule<K extends TaskName<T>>(schedule: ScheduleDefinition<K, PayloadOf<T, K>>): void {
@@ -371,7 +384,7 @@ export class PostgresJobQueue<T extends TaskList = TaskList> implements JobQueue
     const job = helpers.job;
     const workerId = job.locked_by ?? '';
     const controller = new AbortController();
-    this.running.set(job.id, { workerId, controller });
+    this.running.set(job.id, { workerId, controller, keyed: job.key !== null });
     try {
       const outcome = await executeJob(
         this.tasks,
@@ -407,14 +420,20 @@ export class PostgresJobQueue<T extends TaskList = TaskList> implements JobQueue
     }
   }
 
-  /** Unlocks what is still running without counting the attempt, and wakes the other workers. */
+  /**
+   * Unlocks what is still running without counting the attempt, and wakes the other workers;
+   * except a job cancelled (or replaced) while running, which stays failed rather than run again.
+   */
   private async releaseRunningJobs(): Promise<void> {
+    const keyed = [...this.running].filter(([, r]) => r.keyed).map(([id]) => id);
     try {
       const { rows } = await this.utilsPool.query<{ id: string }>(
         `update graphile_worker._private_jobs
-         set locked_by = null, locked_at = null, attempts = greatest(attempts - 1, 0), updated_at = now()
+         set locked_by = null, locked_at = null, updated_at = now(),
+           attempts = case when key is null and id = any($2::bigint[]) then attempts else greatest(attempts - 1, 0) end,
+           last_error = case when key is null and id = any($2::bigint[]) then $3 else last_error end
          where locked_by = any($1::text[]) returning id::text`,
-        [this.workerIds],
+        [this.workerIds, keyed, CANCELLED_AT_SHUTDOWN],
       );
       // Also unlocks named queues, which this queue does not use but graphile-worker supports.
       await (await this.install()).forceUnlockWorkers(this.workerIds);

@@ -52,6 +52,8 @@ interface NewJob {
 interface RunningJob {
   controller: AbortController;
   done: Promise<void>;
+  /** Claimed holding a key: if the key is gone now, the job was cancelled or replaced while running. */
+  keyed: boolean;
 }
 
 /**
@@ -121,6 +123,23 @@ export class SqliteJobQueue<T extends TaskList = TaskList> implements JobQueue<T
     const id = job.key === undefined ? await insertJob(this.db, job) : await this.db.transaction().execute((trx) => insertJob(trx, job));
     this.wakeLocalWorkers();
     return String(id);
+  }
+
+  async cancel(key: string): Promise<number> {
+    this.assertOpen();
+    await this.install();
+    // graphile-worker's remove_job: delete the job unless a live worker holds it (an expired lease
+    // counts as free, as its 4-hour stale lock does), else take its key and its retries.
+    return this.db.transaction().execute(async (trx) => {
+      const now = Date.now();
+      const deleted = await sql`
+        delete from job_queue_jobs
+        where key = ${key} and (locked_by is null or locked_until < ${now})`.execute(trx);
+      const disarmed = await sql`
+        update job_queue_jobs set key = null, attempts = max_attempts, updated_at = ${now}
+        where key = ${key}`.execute(trx);
+      return Number(deleted.numAffectedRows ?? 0n) + Number(disarmed.numAffectedRows ?? 0n);
+    });
   }
 
   schedule<K extends TaskName<T>>(schedule: ScheduleDefinition<K, PayloadOf<T, K>>): void {
@@ -319,7 +338,7 @@ export class SqliteJobQueue<T extends TaskList = TaskList> implements JobQueue<T
         this.running.delete(job.id);
         this.dispatch();
       });
-    this.running.set(job.id, { controller, done });
+    this.running.set(job.id, { controller, done, keyed: row.key !== null });
   }
 
   private async record(id: number, outcome: JobOutcome): Promise<void> {
@@ -413,12 +432,19 @@ export class SqliteJobQueue<T extends TaskList = TaskList> implements JobQueue<T
     }
   }
 
-  /** Releases still-running jobs without counting the attempt, so another worker takes them now. */
+  /**
+   * Releases still-running jobs without counting the attempt, so another worker takes them now;
+   * except a job cancelled (or replaced) while running, which stays failed rather than run again.
+   */
   private async releaseRunningJobs(): Promise<void> {
     const ids = [...this.running.keys()].map(Number);
+    const keyed = [...this.running].filter(([, r]) => r.keyed).map(([id]) => Number(id));
+    const disarmed = keyed.length === 0 ? sql`0` : sql`(key is null and id in (${sql.join(keyed)}))`;
     const { rows } = await sql<{ id: number }>`
       update job_queue_jobs
-      set locked_by = null, locked_until = null, attempts = max(attempts - 1, 0), updated_at = ${Date.now()}
+      set locked_by = null, locked_until = null, updated_at = ${Date.now()},
+        attempts = case when ${disarmed} then attempts else max(attempts - 1, 0) end,
+        last_error = case when ${disarmed} then ${CANCELLED_AT_SHUTDOWN} else last_error end
       where locked_by = ${this.workerId} and id in (${sql.join(ids)})
       returning id`.execute(this.db);
     for (const job of this.running.values()) job.controller.abort();
@@ -447,6 +473,8 @@ export class SqliteJobQueue<T extends TaskList = TaskList> implements JobQueue<T
     return fired;
   }
 }
+
+const CANCELLED_AT_SHUTDOWN = 'released at shutdown after its key was cancelled or enqueued again while it ran; not run again';
 
 /**
  * Inserts a job; with a key, replaces the pending job holding it. Call inside a transaction when

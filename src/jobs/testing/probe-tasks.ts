@@ -68,7 +68,7 @@ const probePayload = Type.Object({
   runId: Type.String(),
   tag: Type.Optional(Type.String()),
   sleepMs: Type.Optional(Type.Integer({ minimum: 0 })),
-  /** Throw on attempts 1..failTimes. */
+  /** Throw on attempts 1..failTimes (after sleeping `sleepMs`, so a test can act while it runs). */
   failTimes: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 
@@ -88,8 +88,8 @@ export function probeTask(storage: Storage, behaviour: ProbeBehaviour = {}) {
           await new Promise((resolve) => context.signal.addEventListener('abort', resolve, { once: true }));
           throw new Error('released');
         }
-        if (failTimes !== undefined && context.attempt <= failTimes) throw new Error(`probe failure on attempt ${context.attempt}`);
         if (sleepMs !== undefined) await new Promise((resolve) => setTimeout(resolve, sleepMs));
+        if (failTimes !== undefined && context.attempt <= failTimes) throw new Error(`probe failure on attempt ${context.attempt}`);
       } finally {
         probeGauge.active--;
       }

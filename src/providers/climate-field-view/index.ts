@@ -2,6 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import { publicString, secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
+import { climateFieldViewAdapter } from './client.js';
+import { climateFieldViewEmulator } from './emulator.js';
 
 /**
  * POST body of `climate-field-view-credentials` (leaf-api.md 3.3). No `clientEnvironment`: Climate
@@ -45,4 +47,6 @@ export const climateFieldView = defineProvider({
   secretFields: { clientSecret: 'masked', apiKey: 'masked', refreshToken: 'hidden' },
   publicFields: ['clientId'],
   clientIdentityField: 'clientId',
+  adapter: climateFieldViewAdapter,
+  emulator: climateFieldViewEmulator,
 });

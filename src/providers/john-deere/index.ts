@@ -2,6 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import { clientEnvironment, publicString, secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
+import { johnDeereAdapter } from './client.js';
+import { johnDeereEmulator } from './emulator.js';
 
 /** POST body of `john-deere-credentials` (leaf-api.md 3.3; new-docs marks all four fields required). */
 const JohnDeereCredentialBody = Type.Object(
@@ -44,4 +46,6 @@ export const johnDeere = defineProvider({
   secretFields: { clientSecret: 'masked', refreshToken: 'hidden' },
   publicFields: ['clientKey', 'clientEnvironment'],
   clientIdentityField: 'clientKey',
+  adapter: johnDeereAdapter,
+  emulator: johnDeereEmulator,
 });

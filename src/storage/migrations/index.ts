@@ -5,11 +5,13 @@
 import type { Kysely, Migration } from 'kysely';
 import type { StorageDialect } from '../dialect/dialect.js';
 import * as foundation from './0001-foundation.js';
+import * as credentials from './0002-credentials.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: StorageDialect): Promise<void> };
 
 const ordered: Record<string, DialectMigration> = {
   '0001-foundation': foundation,
+  '0002-credentials': credentials,
 };
 
 export function migrationsFor(dialect: StorageDialect): Record<string, Migration> {

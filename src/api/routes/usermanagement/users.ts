@@ -3,10 +3,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import { FurrowError, USER_SORT_FIELDS, type LeafUser, type LeafUserFields, type OwnerContext, type UserSortField } from '../../../domain/index.js';
 import type { UsersService } from '../../../services/users.js';
 import { parsePageRequest, sendPage } from '../../paging.js';
-import { UserFieldsBody, UserIdParams, UserListQuery, UserReplaceBody, UserResponse } from '../../schemas/users.js';
+import { UserFieldsBody, UserIdParams, UserListQuery, UserReplaceBody, userResponseSchema } from '../../schemas/users.js';
+import type { CredentialsService, CredentialView } from '../../../services/credentials.js';
+import type { Provider } from '../../../providers/provider.js';
 
-function toResponse(owner: OwnerContext, user: LeafUser) {
-  return { ...user, apiOwnerUsername: owner.username };
+type CredentialSummaries = Record<string, CredentialView>;
+
+function toResponse(owner: OwnerContext, user: LeafUser, credentials: CredentialSummaries = {}) {
+  return { ...user, apiOwnerUsername: owner.username, ...credentials };
 }
 
 /** Only the writable fields that the body names; `undefined` means "not given". */
@@ -26,8 +30,18 @@ function assertSameId(bodyId: unknown, pathId: string): void {
 }
 
 /** `/services/usermanagement/api/users`: Leaf users, scoped to the authenticated API owner. */
-export const usersRoutes: FastifyPluginAsync<{ users: UsersService }> = async (app, { users }) => {
+export const usersRoutes: FastifyPluginAsync<{ users: UsersService; credentials: CredentialsService; providers: Readonly<Record<string, Provider>> }> = async (app, { users, credentials, providers }) => {
   const tags = ['users'];
+  const UserResponse = userResponseSchema(Object.values(providers).map((p) => p.userField));
+  /** Leaf's user resource carries each credential under the provider's property (`johnDeereCredentials`). */
+  const credentialsOf = async (owner: OwnerContext, userId: string): Promise<CredentialSummaries> => {
+    const summaries: CredentialSummaries = {};
+    for (const { provider, view } of await credentials.listForUser(owner, userId)) {
+      const field = providers[provider]?.userField;
+      if (field !== undefined) summaries[field] = view;
+    }
+    return summaries;
+  };
 
   app.get<{ Querystring: UserListQuery }>(
     '/users',
@@ -36,14 +50,18 @@ export const usersRoutes: FastifyPluginAsync<{ users: UsersService }> = async (a
       const { email, name, externalId } = request.query;
       const pageRequest = parsePageRequest<UserSortField>(request.query, USER_SORT_FIELDS, [{ field: 'createdTime', direction: 'asc' }]);
       const page = await users.list(request.owner, { email, name, externalId }, pageRequest);
-      return sendPage(request, reply, pageRequest, page).map((u) => toResponse(request.owner, u));
+      const items = sendPage(request, reply, pageRequest, page);
+      return Promise.all(items.map(async (u) => toResponse(request.owner, u, await credentialsOf(request.owner, u.id))));
     },
   );
 
   app.get<{ Params: UserIdParams }>(
     '/users/:id',
     { schema: { tags, summary: 'Get a Leaf user.', params: UserIdParams, response: { 200: UserResponse } } },
-    async (request) => toResponse(request.owner, await users.get(request.owner, request.params.id)),
+    async (request) => {
+      const [user, summaries] = await Promise.all([users.get(request.owner, request.params.id), credentialsOf(request.owner, request.params.id)]);
+      return toResponse(request.owner, user, summaries);
+    },
   );
 
   app.post<{ Body: UserFieldsBody }>(
@@ -59,7 +77,7 @@ export const usersRoutes: FastifyPluginAsync<{ users: UsersService }> = async (a
   app.put<{ Body: UserReplaceBody }>(
     '/users',
     { schema: { tags, summary: 'Replace a Leaf user (id in the body); absent fields become null.', body: UserReplaceBody, response: { 200: UserResponse } } },
-    async (request) => toResponse(request.owner, await users.replace(request.owner, request.body.id, fieldsOf(request.body))),
+    async (request) => toResponse(request.owner, await users.replace(request.owner, request.body.id, fieldsOf(request.body)), await credentialsOf(request.owner, request.body.id)),
   );
 
   // Leaf documents PUT /users with the id in the body; PUT /users/{id} is accepted too, and must agree.
@@ -68,7 +86,7 @@ export const usersRoutes: FastifyPluginAsync<{ users: UsersService }> = async (a
     { schema: { tags, summary: 'Replace a Leaf user by id; absent fields become null.', params: UserIdParams, body: UserFieldsBody, response: { 200: UserResponse } } },
     async (request) => {
       assertSameId(request.body.id, request.params.id);
-      return toResponse(request.owner, await users.replace(request.owner, request.params.id, fieldsOf(request.body)));
+      return toResponse(request.owner, await users.replace(request.owner, request.params.id, fieldsOf(request.body)), await credentialsOf(request.owner, request.params.id));
     },
   );
 
@@ -77,7 +95,7 @@ export const usersRoutes: FastifyPluginAsync<{ users: UsersService }> = async (a
     { schema: { tags, summary: 'Change some fields of a Leaf user; null clears a field.', params: UserIdParams, body: UserFieldsBody, response: { 200: UserResponse } } },
     async (request) => {
       assertSameId(request.body.id, request.params.id);
-      return toResponse(request.owner, await users.patch(request.owner, request.params.id, fieldsOf(request.body)));
+      return toResponse(request.owner, await users.patch(request.owner, request.params.id, fieldsOf(request.body)), await credentialsOf(request.owner, request.params.id));
     },
   );
 

@@ -1,0 +1,415 @@
+/**
+ * Provider credentials of Leaf users (SPEC sections 3 and 5): validated against the provider
+ * before the answer, stored encrypted, refreshed ahead of expiry, every exchange logged.
+ *
+ * Refresh is the delicate part, because providers that rotate refresh tokens (Climate, Trimble)
+ * kill a token once it is redeemed. Three steps keep every token redeemed exactly once across
+ * processes: a refresh already running in this process is shared; across processes a lease on the
+ * row (a compare-and-set, so exactly one holder) admits one refresher; the holder re-reads the row
+ * after taking the lease and refreshes only if still needed. The new tokens are written in the
+ * same statement that releases the lease, so nobody can read the old refresh token after it died.
+ */
+import crypto from 'node:crypto';
+import {
+  FurrowError,
+  nextStatus,
+  nowIso,
+  type CredentialEvent,
+  type CredentialOutcome,
+  type CredentialRecord,
+  type CredentialSecrets,
+  type OwnerContext,
+  type Page,
+  type PageRequest,
+  type TokenSet,
+} from '../domain/index.js';
+import type { SecretBox } from '../keys/index.js';
+import { createAdapterContext } from '../providers/adapter-context.js';
+import { credentialView } from '../providers/credential-view.js';
+import { environmentOf } from '../providers/define-provider.js';
+import type { FetchLike, Provider, ProviderCredential } from '../providers/provider.js';
+import { isProviderError, ProviderError } from '../providers/provider-error.js';
+import type { Exchange } from '../providers/redact-exchange.js';
+import type { CredentialEventsRepository } from '../storage/repositories/credential-events.js';
+import type { CredentialsRepository, CredentialStateUpdate } from '../storage/repositories/credentials.js';
+import type { UsersRepository } from '../storage/repositories/users.js';
+import { credentialSecretsAad, type SecretKeysService } from './secret-keys.js';
+
+/** What the credentials service asks of the job queue; `jobs/credential-jobs.ts` implements it. */
+export interface CredentialJobs {
+  /** Makes sure one refresh job is pending for the credential, due at `runAt`. */
+  scheduleRefresh(credentialId: string, runAt: Date): Promise<void>;
+  /** Removes the credential's pending jobs (DELETE stops all jobs for it). */
+  cancel(credentialId: string): Promise<void>;
+}
+
+/** A credential as `GET .../{provider}-credentials` shows it: no token, secrets masked. */
+export interface CredentialView {
+  id: string;
+  status: string;
+  createdTime: string;
+  updatedTime: string;
+  lastSyncTime: string | null;
+  tokenMetadata: { scopes: string[]; accessTokenExpiresAt: string | null; lastRefreshTime: string | null };
+  [field: string]: unknown;
+}
+
+export type RefreshResult = { refreshed: boolean; record: CredentialRecord; outcome: CredentialOutcome | undefined };
+
+export interface CredentialsService {
+  get(owner: OwnerContext, userId: string, providerId: string): Promise<CredentialView>;
+  /** The user's credentials by provider, for the Leaf user resource. */
+  listForUser(owner: OwnerContext, userId: string): Promise<{ provider: string; view: CredentialView }[]>;
+  /** POST: validate at the provider, then store (or replace in place). */
+  connect(owner: OwnerContext, userId: string, providerId: string, body: Record<string, unknown>): Promise<CredentialView>;
+  delete(owner: OwnerContext, userId: string, providerId: string): Promise<void>;
+  events(owner: OwnerContext, userId: string, providerId: string, page: PageRequest): Promise<Page<CredentialEvent>>;
+  /** `POST .../refresh`: refresh now (or join a refresh already running) and answer with the new state. */
+  refreshNow(owner: OwnerContext, userId: string, providerId: string): Promise<CredentialView>;
+  /**
+   * The worker's entry point. `force`: refresh even if not due, unless a refresh completed after
+   * `requestedAt`. Throws a `ProviderError` for transient failures, so the job retries with backoff.
+   */
+  refresh(credentialId: string, options: { force: boolean; requestedAt?: string }): Promise<RefreshResult>;
+  /** When the credential's next refresh should run, or `undefined` if it needs none. */
+  nextRefreshAt(record: CredentialRecord): Date | undefined;
+  /** Deletes events older than the retention period; returns how many. */
+  purgeEvents(now?: number): Promise<number>;
+}
+
+export interface CredentialsServiceOptions {
+  credentials: CredentialsRepository;
+  events: CredentialEventsRepository;
+  users: UsersRepository;
+  secretBox: SecretBox;
+  /** Keeps `secretBox` on the current key version and re-encrypts old rows in passing (services/secret-keys.ts). */
+  secretKeys?: Pick<SecretKeysService, 'refreshCurrentVersion' | 'reencryptIfOutdated'>;
+  providers: Readonly<Record<string, Provider>>;
+  jobs: CredentialJobs;
+  fetch: FetchLike;
+  /** Furrow's `/sandbox` URL when the sandbox is on: every adapter then calls its emulator. */
+  sandboxBaseUrl: () => string | undefined;
+  clock?: () => number;
+  /** How long a refresh lease lasts; longer than any provider call may take (calls time out first). */
+  leaseMs?: number;
+  /** How long a caller waits for another process's refresh before giving up. */
+  waitMs?: number;
+  /** Refresh this long before the access token expires (at most half its lifetime). */
+  refreshMarginMs?: number;
+  /** Refresh an idle credential at least this often, so refresh tokens that die unused stay alive. */
+  keepAliveMs?: number;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+function secretsAad(record: Pick<CredentialRecord, 'userId' | 'provider'>): string {
+  // The natural key (user, provider) is the row's identity: a reconnect keeps it, and a ciphertext
+  // copied into another user's or provider's row fails to decrypt.
+  return credentialSecretsAad(record);
+}
+
+function statusEvent(credentialId: string, at: string, body: Record<string, unknown>): CredentialEvent {
+  return { id: crypto.randomUUID(), credentialId, kind: 'status', createdDate: at, statusCode: null, headers: {}, body: JSON.stringify(body) };
+}
+
+function exchangeEvent(credentialId: string, exchange: Exchange): CredentialEvent {
+  return {
+    id: crypto.randomUUID(),
+    credentialId,
+    kind: 'exchange',
+    createdDate: exchange.startedAt,
+    statusCode: exchange.response?.status ?? null,
+    headers: exchange.response?.headers ?? {},
+    body: JSON.stringify({ request: exchange.request, response: exchange.response === undefined ? undefined : { body: exchange.response.body }, error: exchange.error, durationMs: exchange.durationMs }),
+  };
+}
+
+/** Every non-empty string value of the posted fields and tokens: redacted wherever it appears. */
+function secretValuesOf(provider: Provider, secrets: CredentialSecrets): string[] {
+  const values: string[] = [];
+  for (const name of Object.keys(provider.secretFields)) {
+    const v = secrets.fields[name];
+    if (typeof v === 'string' && v.length >= 4) values.push(v);
+  }
+  for (const v of [secrets.tokens?.accessToken, secrets.tokens?.refreshToken]) if (typeof v === 'string' && v.length >= 4) values.push(v);
+  return values;
+}
+
+export function credentialsService(options: CredentialsServiceOptions): CredentialsService {
+  const { credentials, events, users, secretBox, providers, jobs } = options;
+  const clock = options.clock ?? Date.now;
+  const leaseMs = options.leaseMs ?? 60_000;
+  const waitMs = options.waitMs ?? 30_000;
+  const refreshMarginMs = options.refreshMarginMs ?? 5 * 60_000;
+  const keepAliveMs = options.keepAliveMs ?? 7 * DAY;
+  const processId = crypto.randomUUID();
+  const inFlight = new Map<string, Promise<RefreshResult>>();
+
+  const providerOf = (providerId: string): Provider => {
+    const provider = providers[providerId];
+    if (provider === undefined) throw new FurrowError('not_found', `Unknown provider "${providerId}"; expected one of ${Object.keys(providers).join(', ')}.`);
+    return provider;
+  };
+  const adapterOf = (provider: Provider) => {
+    if (provider.adapter === undefined) {
+      throw new FurrowError('provider_not_implemented', `${provider.name} credentials are validated but not yet connected: Furrow has no ${provider.name} adapter in this release.`);
+    }
+    return provider.adapter;
+  };
+  const contextFor = (provider: Provider, environment: string, secrets: CredentialSecrets, exchanges: Exchange[]) =>
+    createAdapterContext({
+      providerId: provider.id,
+      environment: environment as ProviderCredential['environment'],
+      fetch: options.fetch,
+      onExchange: (e) => exchanges.push(e),
+      sandboxBaseUrl: options.sandboxBaseUrl(),
+      secretValues: secretValuesOf(provider, secrets),
+      now: clock,
+    });
+  const decrypt = (record: CredentialRecord): CredentialSecrets => {
+    const plaintext = secretBox.decrypt(record.secrets, secretsAad(record));
+    // Lazy rotation (SPEC section 5): a row under an older key version is re-encrypted in passing,
+    // by compare-and-set, so it never overwrites a newer write; it never rejects.
+    void options.secretKeys?.reencryptIfOutdated(record);
+    return JSON.parse(plaintext) as CredentialSecrets;
+  };
+  const encrypt = (record: Pick<CredentialRecord, 'userId' | 'provider'>, secrets: CredentialSecrets) => secretBox.encrypt(JSON.stringify(secrets), secretsAad(record));
+
+  const view = (record: CredentialRecord): CredentialView => ({
+    id: record.id,
+    ...record.display,
+    status: record.status,
+    createdTime: record.createdAt,
+    updatedTime: record.updatedAt,
+    lastSyncTime: record.lastSyncTime,
+    tokenMetadata: { scopes: record.scopes ?? [], accessTokenExpiresAt: record.accessExpiresAt, lastRefreshTime: record.lastRefreshAt },
+  });
+
+  const findForOwner = async (owner: OwnerContext, userId: string, provider: Provider) => {
+    const record = await credentials.findForOwner(owner.ownerId, userId, provider.id);
+    if (record === undefined) throw new FurrowError('not_found', `Leaf user ${userId} has no ${provider.name} credentials.`);
+    return record;
+  };
+
+  const nextRefreshAt = (record: CredentialRecord): Date | undefined => {
+    const provider = providers[record.provider];
+    if (provider === undefined || !provider.capabilities.supportsRefresh || record.status === 'UNAUTHENTICATED') return undefined;
+    const keepAlive = Date.parse(record.lastRefreshAt ?? record.updatedAt) + keepAliveMs;
+    if (record.accessExpiresAt === null) return new Date(keepAlive);
+    const expires = Date.parse(record.accessExpiresAt);
+    const issued = Date.parse(record.lastRefreshAt ?? record.updatedAt);
+    const margin = Math.min(refreshMarginMs, Math.max(0, (expires - issued) / 2));
+    return new Date(Math.min(expires - margin, keepAlive));
+  };
+  const isDue = (record: CredentialRecord) => {
+    const at = nextRefreshAt(record);
+    return at !== undefined && at.getTime() <= clock();
+  };
+  const schedule = async (record: CredentialRecord) => {
+    const at = nextRefreshAt(record);
+    if (at !== undefined) await jobs.scheduleRefresh(record.id, at);
+  };
+
+  /** Applies the status rule to one outcome and returns the columns to write and the events. */
+  const decide = (record: CredentialRecord, outcome: CredentialOutcome, at: string) => {
+    const decision = nextStatus({ status: record.status, consecutiveFailures: record.consecutiveFailures }, outcome);
+    const update: CredentialStateUpdate = { status: decision.status, consecutiveFailures: decision.consecutiveFailures, statusReason: decision.reason, updatedAt: at };
+    const changes = decision.changed ? [statusEvent(record.id, at, { from: record.status, to: decision.status, reason: decision.reason, alert: decision.alert ?? null })] : [];
+    return { update, changes, decision };
+  };
+
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  async function refreshUnderLease(credentialId: string, force: boolean, requestedAt: string): Promise<RefreshResult> {
+    const leaseOwner = `${processId}:${crypto.randomUUID()}`;
+    const deadline = clock() + waitMs;
+    for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
+      const now = nowIso(clock);
+      if (await credentials.tryAcquireLease(credentialId, leaseOwner, now, new Date(clock() + leaseMs).toISOString())) break;
+      const current = await credentials.findById(credentialId);
+      if (current === undefined) throw new FurrowError('not_found', `Credential ${credentialId} no longer exists.`);
+      // Another process is refreshing; its result serves us if it completed after we asked.
+      if (current.lastRefreshAt !== null && current.lastRefreshAt >= requestedAt) return { refreshed: false, record: current, outcome: undefined };
+      if (clock() > deadline) {
+        throw new ProviderError({ errorClass: 'retry_later', reason: `another process has held the refresh of credential ${credentialId} for over ${waitMs} ms` });
+      }
+      await sleep(wait + Math.random() * wait);
+    }
+
+    let completed = false;
+    try {
+      const record = await credentials.findById(credentialId);
+      if (record === undefined) throw new FurrowError('not_found', `Credential ${credentialId} no longer exists.`);
+      const satisfied = force ? record.lastRefreshAt !== null && record.lastRefreshAt >= requestedAt : !isDue(record);
+      if (satisfied) return { refreshed: false, record, outcome: undefined };
+      const provider = providerOf(record.provider);
+      const adapter = adapterOf(provider);
+      const secrets = decrypt(record);
+      const exchanges: Exchange[] = [];
+      const ctx = contextFor(provider, record.environment, secrets, exchanges);
+      const credential: ProviderCredential = { id: record.id, environment: record.environment as ProviderCredential['environment'], fields: secrets.fields, tokens: secrets.tokens ?? undefined };
+
+      let outcome: CredentialOutcome;
+      let update: CredentialStateUpdate;
+      let changes: CredentialEvent[];
+      let failure: ProviderError | undefined;
+      try {
+        const tokens = await adapter.refresh(credential, ctx);
+        await options.secretKeys?.refreshCurrentVersion();
+        // A provider that does not rotate answers without a refresh token: keep the one we have.
+        const kept: TokenSet = { ...tokens, refreshToken: tokens.refreshToken ?? secrets.tokens?.refreshToken ?? (secrets.fields.refreshToken as string | undefined) };
+        const at = nowIso(clock);
+        outcome = { ok: true };
+        ({ update, changes } = decide(record, outcome, at));
+        Object.assign(update, {
+          secrets: encrypt(record, { fields: secrets.fields, tokens: kept }),
+          keyVersion: secretBox.currentVersion,
+          accessExpiresAt: kept.expiresAt ?? null,
+          scopes: kept.scopes ?? record.scopes,
+          lastRefreshAt: at,
+        });
+      } catch (error) {
+        if (!isProviderError(error)) throw error;
+        failure = error;
+        outcome = { ok: false, errorClass: error.errorClass };
+        ({ update, changes } = decide(record, outcome, nowIso(clock)));
+      }
+      const written = await credentials.completeLease(record.id, leaseOwner, update);
+      completed = true;
+      if (!written) {
+        // Our lease expired mid-call and someone else took over; whatever we got is stale.
+        throw new ProviderError({ errorClass: 'retry_later', reason: 'the refresh lease expired before the provider answered' });
+      }
+      await events.append(record.ownerId, [...exchanges.map((e) => exchangeEvent(record.id, e)), ...changes]);
+      const stored = (await credentials.findById(record.id)) ?? record;
+      if (failure !== undefined && (failure.errorClass === 'rate_limited' || failure.errorClass === 'retry_later')) throw failure;
+      await schedule(stored);
+      return { refreshed: failure === undefined, record: stored, outcome };
+    } finally {
+      if (!completed) await credentials.releaseLease(credentialId, leaseOwner);
+    }
+  }
+
+  const service: CredentialsService = {
+    async get(owner, userId, providerId) {
+      const provider = providerOf(providerId);
+      return view(await findForOwner(owner, userId, provider));
+    },
+
+    async listForUser(owner, userId) {
+      return (await credentials.listForUser(owner.ownerId, userId)).map((record) => ({ provider: record.provider, view: view(record) }));
+    },
+
+    async connect(owner, userId, providerId, body) {
+      const provider = providerOf(providerId);
+      if ((await users.get(owner.ownerId, userId)) === undefined) throw new FurrowError('not_found', `No Leaf user with id ${userId}.`);
+      const adapter = adapterOf(provider);
+      const environment = environmentOf(provider, body);
+      const fields: Record<string, unknown> = {};
+      for (const name of [...provider.publicFields, ...Object.keys(provider.secretFields)]) if (body[name] !== undefined) fields[name] = body[name];
+      const existing = await credentials.findForOwner(owner.ownerId, userId, provider.id);
+      const secrets: CredentialSecrets = { fields, tokens: null };
+      const exchanges: Exchange[] = [];
+      const ctx = contextFor(provider, environment, secrets, exchanges);
+      const id = existing?.id ?? crypto.randomUUID();
+
+      let status: CredentialRecord['status'] = 'OK';
+      let reason = existing === undefined ? 'connected' : 'reconnected';
+      try {
+        secrets.tokens = (await adapter.validate({ id, environment, fields, tokens: undefined }, ctx)) ?? null;
+      } catch (error) {
+        if (!isProviderError(error)) throw error;
+        if (error.errorClass !== 'retry_later' && error.errorClass !== 'rate_limited') {
+          // Nothing is stored: the provider said no, and retrying will not change its mind.
+          throw new FurrowError('credentials_invalid', `${provider.name} rejected the credentials: ${error.reason}`, { cause: error });
+        }
+        status = 'TEMPORARILY_UNAVAILABLE';
+        reason = `provider_unreachable: ${error.reason}`;
+      }
+      const at = nowIso(clock);
+      const tokens = secrets.tokens;
+      await options.secretKeys?.refreshCurrentVersion();
+      const record = await credentials.upsert({
+        id,
+        ownerId: owner.ownerId,
+        userId,
+        provider: provider.id,
+        environment,
+        status,
+        statusReason: reason,
+        consecutiveFailures: status === 'OK' ? 0 : 1,
+        display: credentialView(provider, fields),
+        secrets: encrypt({ userId, provider: provider.id }, secrets),
+        keyVersion: secretBox.currentVersion,
+        accessExpiresAt: tokens?.expiresAt ?? null,
+        scopes: tokens?.scopes ?? null,
+        lastRefreshAt: tokens === null ? null : at,
+        lastSyncTime: existing?.lastSyncTime ?? null,
+        createdAt: existing?.createdAt ?? at,
+        updatedAt: at,
+      });
+      await events.append(owner.ownerId, [
+        ...exchanges.map((e) => exchangeEvent(record.id, e)),
+        statusEvent(record.id, at, { from: existing?.status ?? null, to: status, reason, alert: existing === undefined ? 'credentialsCreated' : null }),
+      ]);
+      // A credential the provider could not be asked about is validated again by the refresh job.
+      if (status === 'OK') await schedule(record);
+      else await jobs.scheduleRefresh(record.id, new Date(clock() + 60_000));
+      return view(record);
+    },
+
+    async delete(owner, userId, providerId) {
+      const provider = providerOf(providerId);
+      const record = await findForOwner(owner, userId, provider);
+      const adapter = provider.adapter;
+      if (adapter?.revoke !== undefined && provider.capabilities.supportsRevoke) {
+        // Best effort: the grower asked to disconnect, and a provider outage must not prevent that.
+        try {
+          const secrets = decrypt(record);
+          await adapter.revoke({ id: record.id, environment: record.environment as ProviderCredential['environment'], fields: secrets.fields, tokens: secrets.tokens ?? undefined }, contextFor(provider, record.environment, secrets, []));
+        } catch {
+          // The grant stays valid at the provider until it expires; Furrow no longer holds it.
+        }
+      }
+      await jobs.cancel(record.id);
+      // The events log goes with the credential (ON DELETE CASCADE); synced data stays.
+      await credentials.deleteForOwner(owner.ownerId, record.id);
+    },
+
+    async events(owner, userId, providerId, page) {
+      const record = await findForOwner(owner, userId, providerOf(providerId));
+      return events.list(owner.ownerId, record.id, page);
+    },
+
+    async refreshNow(owner, userId, providerId) {
+      const provider = providerOf(providerId);
+      const record = await findForOwner(owner, userId, provider);
+      adapterOf(provider);
+      if (!provider.capabilities.supportsRefresh) return view(record);
+      try {
+        return view((await service.refresh(record.id, { force: true })).record);
+      } catch (error) {
+        // A transient failure is an answer here: the new status (and the retry job) say the rest.
+        if (!isProviderError(error)) throw error;
+        await jobs.scheduleRefresh(record.id, new Date(clock() + (error.retryAfterMs ?? 30_000)));
+        return view((await credentials.findById(record.id)) ?? record);
+      }
+    },
+
+    refresh(credentialId, { force, requestedAt }) {
+      const asked = requestedAt ?? nowIso(clock);
+      const running = inFlight.get(credentialId);
+      if (running !== undefined) return running;
+      const promise = refreshUnderLease(credentialId, force, asked).finally(() => inFlight.delete(credentialId));
+      inFlight.set(credentialId, promise);
+      return promise;
+    },
+
+    nextRefreshAt,
+
+    async purgeEvents(now = clock()) {
+      return events.purgeOlderThan(new Date(now - 30 * DAY).toISOString());
+    },
+  };
+  return service;
+}

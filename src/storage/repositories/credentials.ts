@@ -1,0 +1,177 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { CredentialRecord, CredentialStatus } from '../../domain/index.js';
+import type { StorageDialect } from '../dialect/dialect.js';
+import type { CredentialTable, Database } from '../schema.js';
+import { preparedQuery } from '../prepared-query.js';
+
+/** The columns a refresh or a status change writes. */
+export interface CredentialStateUpdate {
+  status?: CredentialStatus;
+  statusReason?: string | null;
+  consecutiveFailures?: number;
+  secrets?: string;
+  keyVersion?: number;
+  accessExpiresAt?: string | null;
+  scopes?: string[] | null;
+  lastRefreshAt?: string | null;
+  lastSyncTime?: string | null;
+  display?: Record<string, unknown>;
+  updatedAt: string;
+}
+
+/** Provider credentials. Methods named `…ForOwner` are scoped by API owner; the rest serve workers. */
+export function credentialsRepository(db: Kysely<Database>, dialect: StorageDialect) {
+  const toRecord = (row: Selectable<CredentialTable>): CredentialRecord => ({
+    id: row.id,
+    ownerId: row.api_owner_id,
+    userId: row.user_id,
+    provider: row.provider,
+    environment: row.environment,
+    status: row.status as CredentialStatus,
+    statusReason: row.status_reason,
+    consecutiveFailures: Number(row.consecutive_failures),
+    display: dialect.parseJson<Record<string, unknown>>(row.display),
+    secrets: row.secrets,
+    keyVersion: Number(row.key_version),
+    accessExpiresAt: row.access_expires_at,
+    scopes: row.scopes === null ? null : dialect.parseJson<string[] | null>(row.scopes),
+    lastRefreshAt: row.last_refresh_at,
+    lastSyncTime: row.last_sync_time,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+  const columns = (u: CredentialStateUpdate): Partial<CredentialTable> => {
+    const set: Partial<CredentialTable> = { updated_at: u.updatedAt };
+    if (u.status !== undefined) set.status = u.status;
+    if (u.statusReason !== undefined) set.status_reason = u.statusReason;
+    if (u.consecutiveFailures !== undefined) set.consecutive_failures = u.consecutiveFailures;
+    if (u.secrets !== undefined) set.secrets = u.secrets;
+    if (u.keyVersion !== undefined) set.key_version = u.keyVersion;
+    if (u.accessExpiresAt !== undefined) set.access_expires_at = u.accessExpiresAt;
+    if (u.scopes !== undefined) set.scopes = u.scopes === null ? null : dialect.json(u.scopes);
+    if (u.lastRefreshAt !== undefined) set.last_refresh_at = u.lastRefreshAt;
+    if (u.lastSyncTime !== undefined) set.last_sync_time = u.lastSyncTime;
+    if (u.display !== undefined) set.display = dialect.json(u.display);
+    return set;
+  };
+  const byId = preparedQuery(db, 1, (id: string) => db.selectFrom('credentials').selectAll().where('id', '=', id));
+  // Every GET of a Leaf user lists its credentials, so this lookup is as hot as the user's own.
+  const byUser = preparedQuery(db, 2, (ownerId: string, userId: string) =>
+    db.selectFrom('credentials').selectAll().where('api_owner_id', '=', ownerId).where('user_id', '=', userId),
+  );
+
+  return {
+    async findForOwner(ownerId: string, userId: string, provider: string): Promise<CredentialRecord | undefined> {
+      const row = await db.selectFrom('credentials').selectAll().where('api_owner_id', '=', ownerId).where('user_id', '=', userId).where('provider', '=', provider).executeTakeFirst();
+      return row === undefined ? undefined : toRecord(row);
+    },
+    async listForUser(ownerId: string, userId: string): Promise<CredentialRecord[]> {
+      return (await byUser(ownerId, userId)).map(toRecord);
+    },
+    async findById(id: string): Promise<CredentialRecord | undefined> {
+      const [row] = await byId(id);
+      return row === undefined ? undefined : toRecord(row);
+    },
+    /**
+     * Stores a credential; when the user already has one for the provider, replaces it in place
+     * (same id, same creation time, same events log): SPEC section 3, reconnect.
+     */
+    async upsert(record: CredentialRecord): Promise<CredentialRecord> {
+      await db
+        .insertInto('credentials')
+        .values({
+          id: record.id,
+          api_owner_id: record.ownerId,
+          user_id: record.userId,
+          provider: record.provider,
+          environment: record.environment,
+          status: record.status,
+          status_reason: record.statusReason,
+          consecutive_failures: record.consecutiveFailures,
+          display: dialect.json(record.display),
+          secrets: record.secrets,
+          key_version: record.keyVersion,
+          access_expires_at: record.accessExpiresAt,
+          scopes: record.scopes === null ? null : dialect.json(record.scopes),
+          last_refresh_at: record.lastRefreshAt,
+          last_sync_time: record.lastSyncTime,
+          created_at: record.createdAt,
+          updated_at: record.updatedAt,
+        })
+        .onConflict((oc) =>
+          oc.columns(['user_id', 'provider']).doUpdateSet((eb) => ({
+            environment: eb.ref('excluded.environment'),
+            status: eb.ref('excluded.status'),
+            status_reason: eb.ref('excluded.status_reason'),
+            consecutive_failures: eb.ref('excluded.consecutive_failures'),
+            display: eb.ref('excluded.display'),
+            secrets: eb.ref('excluded.secrets'),
+            key_version: eb.ref('excluded.key_version'),
+            access_expires_at: eb.ref('excluded.access_expires_at'),
+            scopes: eb.ref('excluded.scopes'),
+            last_refresh_at: eb.ref('excluded.last_refresh_at'),
+            refresh_lease_owner: null,
+            refresh_lease_until: null,
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+      const stored = await db.selectFrom('credentials').selectAll().where('user_id', '=', record.userId).where('provider', '=', record.provider).executeTakeFirstOrThrow();
+      return toRecord(stored);
+    },
+    /**
+     * Takes the refresh lease if nobody holds an unexpired one. A compare-and-set: of several
+     * processes asking at once, exactly one gets `true`.
+     */
+    async tryAcquireLease(id: string, owner: string, now: string, until: string): Promise<boolean> {
+      const result = await db
+        .updateTable('credentials')
+        .set({ refresh_lease_owner: owner, refresh_lease_until: until })
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now)]))
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+    /**
+     * Writes the outcome of a refresh and releases the lease in one statement, only while the
+     * caller still holds it: a holder whose lease expired must not overwrite a newer token.
+     */
+    async completeLease(id: string, owner: string, update: CredentialStateUpdate): Promise<boolean> {
+      const result = await db
+        .updateTable('credentials')
+        .set({ ...columns(update), refresh_lease_owner: null, refresh_lease_until: null })
+        .where('id', '=', id)
+        .where('refresh_lease_owner', '=', owner)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+    async releaseLease(id: string, owner: string): Promise<void> {
+      await db.updateTable('credentials').set({ refresh_lease_owner: null, refresh_lease_until: null }).where('id', '=', id).where('refresh_lease_owner', '=', owner).execute();
+    },
+    /** Status and metadata changes that need no lease (validation retries, sync times). */
+    async update(id: string, update: CredentialStateUpdate): Promise<boolean> {
+      const result = await db.updateTable('credentials').set(columns(update)).where('id', '=', id).executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+    async deleteForOwner(ownerId: string, id: string): Promise<boolean> {
+      const result = await db.deleteFrom('credentials').where('api_owner_id', '=', ownerId).where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+    /** Ids of credentials whose secrets were encrypted with an older key version. */
+    async idsWithKeyVersionBelow(version: number, limit: number): Promise<string[]> {
+      const rows = await db.selectFrom('credentials').select('id').where('key_version', '<', version).limit(limit).execute();
+      return rows.map((r) => r.id);
+    },
+    /** Replaces the ciphertext only if it is still the one the caller decrypted (no lost update). */
+    async reencrypt(id: string, previous: string, secrets: string, keyVersion: number): Promise<boolean> {
+      const result = await db.updateTable('credentials').set({ secrets, key_version: keyVersion }).where('id', '=', id).where('secrets', '=', previous).executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+    /** Every credential id with its next access-token expiry, for scheduling refreshes on start. */
+    async listRefreshable(): Promise<{ id: string; accessExpiresAt: string | null; status: string }[]> {
+      const rows = await db.selectFrom('credentials').select(['id', 'access_expires_at', 'status']).execute();
+      return rows.map((r) => ({ id: r.id, accessExpiresAt: r.access_expires_at, status: r.status }));
+    },
+  };
+}
+export type CredentialsRepository = ReturnType<typeof credentialsRepository>;
