@@ -27,7 +27,7 @@ import type { SecretBox } from '../keys/index.js';
 import { createAdapterContext } from '../providers/adapter-context.js';
 import { credentialView } from '../providers/credential-view.js';
 import { environmentOf } from '../providers/define-provider.js';
-import type { FetchLike, Provider, ProviderCredential } from '../providers/provider.js';
+import type { AdapterContext, FetchLike, Provider, ProviderCredential } from '../providers/provider.js';
 import { isProviderError, ProviderError } from '../providers/provider-error.js';
 import type { Exchange } from '../providers/redact-exchange.js';
 import type { CredentialEventsRepository } from '../storage/repositories/credential-events.js';
@@ -71,6 +71,13 @@ export interface CredentialsService {
    * `requestedAt`. Throws a `ProviderError` for transient failures, so the job retries with backoff.
    */
   refresh(credentialId: string, options: { force: boolean; requestedAt?: string }): Promise<RefreshResult>;
+  /**
+   * Runs `fn` against the provider's data API with the credential's secrets and a current access
+   * token: refreshes first when due (or when no access token was ever issued), and once more,
+   * forced, when the provider answers `auth_expired`. The exchanges go to the events log and the
+   * outcome through the status rule; a `ProviderError` is rethrown after that.
+   */
+  withAccessToken<T>(credentialId: string, fn: (credential: ProviderCredential, ctx: AdapterContext) => Promise<T>): Promise<T>;
   /** When the credential's next refresh should run, or `undefined` if it needs none. */
   nextRefreshAt(record: CredentialRecord): Date | undefined;
   /** Deletes events older than the retention period; returns how many. */
@@ -315,6 +322,7 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
 
       let status: CredentialRecord['status'] = 'OK';
       let reason = existing === undefined ? 'connected' : 'reconnected';
+      let retryAfterMs = 60_000;
       try {
         secrets.tokens = (await adapter.validate({ id, environment, fields, tokens: undefined }, ctx)) ?? null;
       } catch (error) {
@@ -325,6 +333,8 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
         }
         status = 'TEMPORARILY_UNAVAILABLE';
         reason = `provider_unreachable: ${error.reason}`;
+        // Honour the provider's Retry-After when it gave one.
+        retryAfterMs = Math.max(error.retryAfterMs ?? retryAfterMs, 1000);
       }
       const at = nowIso(clock);
       const tokens = secrets.tokens;
@@ -354,7 +364,7 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
       ]);
       // A credential the provider could not be asked about is validated again by the refresh job.
       if (status === 'OK') await schedule(record);
-      else await jobs.scheduleRefresh(record.id, new Date(clock() + 60_000));
+      else await jobs.scheduleRefresh(record.id, new Date(clock() + retryAfterMs));
       return view(record);
     },
 
@@ -403,6 +413,61 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
       const promise = refreshUnderLease(credentialId, force, asked).finally(() => inFlight.delete(credentialId));
       inFlight.set(credentialId, promise);
       return promise;
+    },
+
+    async withAccessToken(credentialId, fn) {
+      let record = await credentials.findById(credentialId);
+      if (record === undefined) throw new FurrowError('not_found', `Credential ${credentialId} no longer exists.`);
+      const provider = providerOf(record.provider);
+      adapterOf(provider);
+      // The refresh applies the status rule and logs its own exchanges: its failures go up as they are.
+      const refreshed = async (current: CredentialRecord, force: boolean): Promise<CredentialRecord> => {
+        const result = await service.refresh(current.id, { force });
+        if (result.outcome !== undefined && !result.outcome.ok) {
+          throw new ProviderError({ errorClass: result.outcome.errorClass, reason: `refreshing the access token failed (${result.record.statusReason ?? result.outcome.errorClass})` });
+        }
+        return result.record;
+      };
+      const noAccessToken = decrypt(record).tokens?.accessToken === undefined;
+      if (provider.capabilities.supportsRefresh && (noAccessToken || isDue(record))) record = await refreshed(record, noAccessToken);
+
+      const exchanges: Exchange[] = [];
+      const call = (current: CredentialRecord) => {
+        const secrets = decrypt(current);
+        const credential: ProviderCredential = { id: current.id, environment: current.environment as ProviderCredential['environment'], fields: secrets.fields, tokens: secrets.tokens ?? undefined };
+        return fn(credential, contextFor(provider, current.environment, secrets, exchanges));
+      };
+      let result: Awaited<ReturnType<typeof fn>> | undefined;
+      let failure: ProviderError | undefined;
+      try {
+        result = await call(record);
+      } catch (error) {
+        if (!isProviderError(error)) throw error;
+        failure = error;
+      }
+      if (failure?.errorClass === 'auth_expired' && provider.capabilities.supportsRefresh) {
+        // A 401 from the data API says only that this access token died early (RFC 6750 section
+        // 3.1): refresh once and ask again; a second 401 counts against the credential.
+        try {
+          record = await refreshed(record, true);
+        } catch (error) {
+          await events.append(record.ownerId, exchanges.map((e) => exchangeEvent(credentialId, e)));
+          throw error;
+        }
+        failure = undefined;
+        try {
+          result = await call(record);
+        } catch (error) {
+          if (!isProviderError(error)) throw error;
+          failure = error;
+        }
+      }
+      const latest = (await credentials.findById(record.id)) ?? record;
+      const { update, changes, decision } = decide(latest, failure === undefined ? { ok: true } : { ok: false, errorClass: failure.errorClass }, nowIso(clock));
+      if (decision.changed || decision.consecutiveFailures !== latest.consecutiveFailures) await credentials.update(latest.id, update);
+      await events.append(latest.ownerId, [...exchanges.map((e) => exchangeEvent(latest.id, e)), ...changes]);
+      if (failure !== undefined) throw failure;
+      return result as Awaited<ReturnType<typeof fn>>;
     },
 
     nextRefreshAt,

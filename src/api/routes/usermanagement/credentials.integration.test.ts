@@ -145,6 +145,26 @@ describe.each(databases)('credentials against the emulators on $name', (database
       expect(events.some((e) => e.kind === 'status' && e.body.includes('credentialsRecovered'))).toBe(true);
     });
 
+    it('backs off under a rate limit and is OK again once it is lifted', async () => {
+      const userId = await newUser();
+      const account = await newAccount(provider.id);
+      expect((await h.request({ method: 'POST', url: url(userId), payload: account.credentials })).statusCode).toBe(201);
+      // Validation reads the provider's API; one call a minute is already used up.
+      await faults(account.id, { rateLimitPerMinute: 1 });
+      const limited = await h.request({ method: 'POST', url: url(userId), payload: account.credentials });
+      expect(limited.statusCode).toBe(201);
+      expect(limited.json().status).toBe('TEMPORARILY_UNAVAILABLE');
+      expect((await stats(account.id)).rateLimited).toBeGreaterThan(0);
+      // Backoff: a retry is pending for later, not now.
+      const jobId = (await h.storage.db.selectFrom('credentials').select('id').where('user_id', '=', userId).executeTakeFirstOrThrow()).id;
+      expect(await h.queue.cancel(`refresh-credential:${jobId}`)).toBe(1);
+      await faults(account.id, {});
+      const again = await h.request({ method: 'POST', url: url(userId), payload: account.credentials });
+      expect(again.json().status).toBe('OK');
+      const events = (await h.request({ method: 'GET', url: `${url(userId)}/events` })).json() as { statusCode: number | null }[];
+      expect(events.some((e) => e.statusCode === 429)).toBe(true);
+    });
+
     it('stores the credential as TEMPORARILY_UNAVAILABLE when the provider cannot be reached, and validates it later', async () => {
       const userId = await newUser();
       const account = await newAccount(provider.id);
