@@ -13,8 +13,10 @@ import type { ApiOwnersService } from '../services/api-owners.js';
 import type { UsersService } from '../services/users.js';
 import type { ConfigurationsService } from '../services/configurations.js';
 import type { CredentialsService } from '../services/credentials.js';
+import type { OrganizationsService } from '../services/organizations.js';
 import type { Provider } from '../providers/provider.js';
 import { credentialsRoutes } from './routes/usermanagement/credentials.js';
+import { organizationsRoutes } from './routes/usermanagement/organizations.js';
 import { sandboxRoutes, type SandboxAccountStore } from '../sandbox/index.js';
 import { sendProblem, toFurrowError } from './problem.js';
 import { validatorCompiler } from './validation.js';
@@ -41,6 +43,7 @@ export interface ApiDependencies {
   users: UsersService;
   configurations: ConfigurationsService;
   credentials: CredentialsService;
+  organizations: OrganizationsService;
   /** The provider registry: per-provider routes and schemas are built from it. */
   providers: Readonly<Record<string, Provider>>;
   /** Present when the sandbox is on: the emulators and their control API are served. */
@@ -117,6 +120,7 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(authenticateRoutes, { apiOwners: deps.apiOwners });
   await app.register(usersRoutes, { prefix: '/services/usermanagement/api', users: deps.users, credentials: deps.credentials, providers: deps.providers });
   await app.register(credentialsRoutes, { prefix: '/services/usermanagement/api', credentials: deps.credentials, providers: deps.providers });
+  await app.register(organizationsRoutes, { prefix: '/services/usermanagement/api', organizations: deps.organizations });
   await app.register(configsRoutes, { prefix: '/services/config/api', configurations: deps.configurations });
   if (deps.sandbox !== undefined) await app.register(sandboxRoutes, { providers: deps.providers, store: deps.sandbox.store });
   return app;

@@ -7,10 +7,12 @@ import { apiOwnersRepository } from '../storage/repositories/api-owners.js';
 import { configurationsRepository } from '../storage/repositories/configurations.js';
 import { credentialEventsRepository } from '../storage/repositories/credential-events.js';
 import { credentialsRepository } from '../storage/repositories/credentials.js';
+import { organizationsRepository } from '../storage/repositories/organizations.js';
 import { usersRepository } from '../storage/repositories/users.js';
 import { apiOwnersService, type ApiOwnersService } from './api-owners.js';
 import { configurationsService, type ConfigurationsService } from './configurations.js';
 import { credentialsService, type CredentialJobs, type CredentialsService } from './credentials.js';
+import { organizationsService, type OrganizationsService } from './organizations.js';
 import { usersService, type UsersService } from './users.js';
 import { secretKeysService, type SecretKeysService } from './secret-keys.js';
 import { metaRepository } from '../storage/repositories/meta.js';
@@ -20,6 +22,7 @@ export interface Services {
   users: UsersService;
   configurations: ConfigurationsService;
   credentials: CredentialsService;
+  organizations: OrganizationsService;
   secretKeys: SecretKeysService;
 }
 
@@ -43,7 +46,7 @@ export function createServices(storage: Storage, options: ServicesOptions): Serv
   const secretBox = createSecretBox(secretKeyRingFromMaster(options.masterKey, options.secretKeyVersion ?? 1));
   // Real time for the key-version cache even when tests freeze the services' clock.
   const secretKeys = secretKeysService({ credentials, meta: metaRepository(db), secretBox, masterKey: options.masterKey });
-  return {
+  const services = {
     secretKeys,
     apiOwners: apiOwnersService({ owners: apiOwnersRepository(db, dialect), masterKey: options.masterKey, clock }),
     users: usersService({ users, clock }),
@@ -60,5 +63,9 @@ export function createServices(storage: Storage, options: ServicesOptions): Serv
       sandboxBaseUrl: options.sandboxBaseUrl ?? (() => undefined),
       clock,
     }),
+  };
+  return {
+    ...services,
+    organizations: organizationsService({ organizations: organizationsRepository(db, dialect), credentials: services.credentials, configurations: configurationsRepository(db, dialect), providers, clock }),
   };
 }

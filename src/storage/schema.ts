@@ -77,6 +77,23 @@ export interface CredentialEventTable {
   created_at: string;
 }
 
+export interface ProviderOrganizationTable {
+  api_owner_id: string;
+  user_id: string;
+  credential_id: string;
+  provider: string;
+  organization_id: string;
+  name: string;
+  /** 0 or 1. */
+  connected: number;
+  /** `SELECTED`, `PREVIEW` or `BLOCKED`. */
+  status: string;
+  connect_url: string | null;
+  synced_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   furrow_meta: MetaTable;
   api_owners: ApiOwnerTable;
@@ -85,4 +102,5 @@ export interface Database {
   user_configurations: UserConfigurationTable;
   credentials: CredentialTable;
   credential_events: CredentialEventTable;
+  provider_organizations: ProviderOrganizationTable;
 }

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { providers } from '../../providers/registry.js';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createServices, type Services } from '../../services/index.js';
 import { openTestStorage, type TestDatabase } from '../../storage/testing/test-databases.js';
 import type { Storage } from '../../storage/database.js';
@@ -43,6 +43,8 @@ export interface ApiHarnessOptions {
   sandbox?: boolean;
   /** Faster refresh-lease retries etc. for tests that race; passed to the services' clock. */
   clock?: () => number;
+  /** The app's logger; silent by default. */
+  logger?: Logger;
 }
 
 export async function startApiHarness(database: TestDatabase, options: ApiHarnessOptions = {}): Promise<ApiHarness> {
@@ -59,7 +61,7 @@ export async function startApiHarness(database: TestDatabase, options: ApiHarnes
   const sandboxStore = options.sandbox === true ? new SandboxAccountStore() : undefined;
   const queue: JobQueue = createJobQueue(storage, { pollIntervalMs: 50, leaseMs: 2000, shutdownTimeoutMs: 1000 }, createTasks(services), pino({ level: 'silent' }));
   const app = await buildApp({
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     ...services,
     providers,

@@ -6,12 +6,14 @@ import type { Kysely, Migration } from 'kysely';
 import type { StorageDialect } from '../dialect/dialect.js';
 import * as foundation from './0001-foundation.js';
 import * as credentials from './0002-credentials.js';
+import * as organizations from './0003-organizations.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: StorageDialect): Promise<void> };
 
 const ordered: Record<string, DialectMigration> = {
   '0001-foundation': foundation,
   '0002-credentials': credentials,
+  '0003-organizations': organizations,
 };
 
 export function migrationsFor(dialect: StorageDialect): Record<string, Migration> {
