@@ -44,12 +44,14 @@ const ALLOWED: Record<string, string[]> = {
   storage: ['domain', 'storage', 'config'],
   keys: ['domain', 'keys', 'config'],
   providers: ['domain', 'providers', 'formats', 'keys'],
-  services: ['domain', 'services', 'storage', 'providers', 'formats', 'spatial', 'keys', 'jobs'],
+  services: ['domain', 'services', 'storage', 'providers', 'formats', 'spatial', 'keys', 'jobs', 'alerts'],
   jobs: ['domain', 'jobs', 'services', 'storage', 'config'],
   // The HTTP edge builds per-provider routes and schemas from the provider registry, and mounts the sandbox.
   api: ['domain', 'api', 'services', 'web', 'providers', 'sandbox'],
   web: ['domain', 'web', 'services'],
   sandbox: ['domain', 'sandbox', 'providers'],
+  // The alerts capability's pure rules and its one HTTP sender: it knows no storage and no service.
+  alerts: ['domain', 'alerts'],
 };
 
 const IO_PACKAGES = ['node:fs', 'node:fs/promises', 'node:net', 'node:http', 'node:https', 'pg', 'better-sqlite3', 'kysely'];

@@ -75,6 +75,9 @@ describe('furrow serve', () => {
     const list = await fetch(`${server.url}/services/usermanagement/api/users`, { headers });
     expect(list.headers.get('x-total-count')).toBe('1');
     expect(((await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, unknown> }).paths).toHaveProperty('/services/usermanagement/api/users');
+    const docs = await fetch(`${server.url}/docs`);
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-type')).toContain('text/html');
 
     server.child.kill('SIGTERM');
     expect(await server.exit).toBe(0);

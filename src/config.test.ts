@@ -47,4 +47,14 @@ describe('loadConfig', () => {
   it('accepts a hex master key', () => {
     expect(loadConfig({ FURROW_MASTER_KEY: 'ab'.repeat(32) }).masterKey).toBe('ab'.repeat(32));
   });
+
+  it('keeps Leaf\'s alert retry times and allows private webhook targets only in embedded mode by default', () => {
+    expect(loadConfig({}).alerts).toEqual({ retryScale: 1, allowPrivate: true });
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/furrow', FURROW_MASTER_KEY: KEY }).alerts).toEqual({ retryScale: 1, allowPrivate: false });
+    expect(loadConfig({ FURROW_ALERT_RETRY_SCALE: '0.001', FURROW_ALERTS_ALLOW_PRIVATE: 'false' }).alerts).toEqual({ retryScale: 0.001, allowPrivate: false });
+  });
+
+  it('refuses an alert retry scale that is not a positive number', () => {
+    for (const bad of ['0', '-1', 'fast', '1e9']) expect(() => loadConfig({ FURROW_ALERT_RETRY_SCALE: bad })).toThrow(/FURROW_ALERT_RETRY_SCALE/);
+  });
 });

@@ -27,6 +27,12 @@ export interface Config {
   workers: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   jobs: { pollIntervalMs: number; leaseMs: number; shutdownTimeoutMs: number };
+  alerts: {
+    /** Multiplies Leaf's alert retry points (1, 30, 60, 240 min); tests use a small scale to run in seconds. */
+    retryScale: number;
+    /** Deliver to private, loopback and link-local addresses (SSRF protection off). */
+    allowPrivate: boolean;
+  };
 }
 
 /** Flags given on the command line win over the environment. */
@@ -59,6 +65,8 @@ export const ENVIRONMENT_VARIABLES = {
   FURROW_JOB_POLL_INTERVAL_MS: '1000',
   FURROW_JOB_LEASE_MS: '30000',
   FURROW_SHUTDOWN_TIMEOUT_MS: '10000',
+  FURROW_ALERT_RETRY_SCALE: '1',
+  FURROW_ALERTS_ALLOW_PRIVATE: 'true in embedded mode, false in distributed mode',
   LOG_LEVEL: 'info',
 } as const;
 
@@ -117,6 +125,16 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
     problems.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, found "${logLevel}"`);
   }
   const host = flags.host ?? read('FURROW_HOST') ?? '127.0.0.1';
+  const retryScaleText = read('FURROW_ALERT_RETRY_SCALE');
+  let retryScale = 1;
+  if (retryScaleText !== undefined) {
+    const value = Number(retryScaleText);
+    if (!/^\d*\.?\d+(e-?\d+)?$/i.test(retryScaleText) || !(value > 0) || value > 1000) {
+      problems.push(`FURROW_ALERT_RETRY_SCALE: expected a number above 0 and at most 1000 (1 keeps Leaf's 1, 30, 60, 240 minutes; 0.001 makes them 60 ms to 14 s), found "${retryScaleText}"`);
+    } else {
+      retryScale = value;
+    }
+  }
   const adminEmail = read('FURROW_ADMIN_EMAIL');
   if (adminEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(adminEmail)) {
     problems.push(`FURROW_ADMIN_EMAIL: expected an email address, found "${adminEmail}"`);
@@ -145,6 +163,11 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
       pollIntervalMs: integer('FURROW_JOB_POLL_INTERVAL_MS', read('FURROW_JOB_POLL_INTERVAL_MS'), 1000, 10, 600_000),
       leaseMs: integer('FURROW_JOB_LEASE_MS', read('FURROW_JOB_LEASE_MS'), 30_000, 1000, 3_600_000),
       shutdownTimeoutMs: integer('FURROW_SHUTDOWN_TIMEOUT_MS', read('FURROW_SHUTDOWN_TIMEOUT_MS'), 10_000, 0, 600_000),
+    },
+    alerts: {
+      retryScale,
+      // The embedded default runs on a laptop, where receivers are usually on localhost.
+      allowPrivate: boolean('FURROW_ALERTS_ALLOW_PRIVATE', read('FURROW_ALERTS_ALLOW_PRIVATE'), mode === 'embedded'),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

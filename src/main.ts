@@ -12,6 +12,7 @@ import { buildApp } from './api/app.js';
 import { FurrowError } from './domain/index.js';
 import { createJobQueue } from './jobs/create-job-queue.js';
 import { credentialJobsOn } from './jobs/credential-jobs.js';
+import { alertJobsOn } from './jobs/alert-jobs.js';
 import type { JobQueue } from './jobs/queue.js';
 import { createTasks, schedules } from './jobs/tasks/index.js';
 import { masterKeyCheck, resolveMasterKey } from './keys/index.js';
@@ -94,6 +95,12 @@ export async function createFurrow(config: Config, options: FurrowOptions): Prom
       secretKeyVersion,
       jobs: credentialJobsOn(() => jobs),
       sandboxBaseUrl: () => (config.sandbox && publicUrl !== undefined ? `${publicUrl}/sandbox` : undefined),
+      alerts: {
+        jobs: alertJobsOn(() => jobs),
+        retryScale: config.alerts.retryScale,
+        allowPrivate: config.alerts.allowPrivate,
+        onError: (error, context) => logger.warn({ err: error }, `alerts: ${context}`),
+      },
     });
     queue = createJobQueue(storage, config.jobs, createTasks(services), logger.child({ component: 'jobs' }));
     const jobs = queue;
@@ -138,6 +145,7 @@ export async function createFurrow(config: Config, options: FurrowOptions): Prom
           // finish or release them, and only then close the database they all write to.
           await app?.close();
           await jobs.close();
+          services.alerts.close();
           await storage.close();
         })();
         return stopping;

@@ -14,9 +14,11 @@ import type { UsersService } from '../services/users.js';
 import type { ConfigurationsService } from '../services/configurations.js';
 import type { CredentialsService } from '../services/credentials.js';
 import type { OrganizationsService } from '../services/organizations.js';
+import type { AlertsService } from '../services/alerts.js';
 import type { Provider } from '../providers/provider.js';
 import { credentialsRoutes } from './routes/usermanagement/credentials.js';
 import { organizationsRoutes } from './routes/usermanagement/organizations.js';
+import { oneClickRoutes } from './routes/usermanagement/one-click.js';
 import { sandboxRoutes, type SandboxAccountStore } from '../sandbox/index.js';
 import { sendProblem, toFurrowError } from './problem.js';
 import { validatorCompiler } from './validation.js';
@@ -24,6 +26,7 @@ import { authenticateRoutes } from './routes/authenticate.js';
 import { healthRoutes } from './routes/health.js';
 import { usersRoutes } from './routes/usermanagement/users.js';
 import { configsRoutes } from './routes/config/configs.js';
+import { webhooksRoutes } from './routes/alerts/webhooks.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -44,6 +47,7 @@ export interface ApiDependencies {
   configurations: ConfigurationsService;
   credentials: CredentialsService;
   organizations: OrganizationsService;
+  alerts: AlertsService;
   /** The provider registry: per-provider routes and schemas are built from it. */
   providers: Readonly<Record<string, Provider>>;
   /** Present when the sandbox is on: the emulators and their control API are served. */
@@ -74,20 +78,33 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   app.setValidatorCompiler(validatorCompiler);
   app.decorateRequest('owner', null as unknown as OwnerContext);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: on the hot path (a cached token) authentication costs no promise.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', String(request.id));
-    if (request.routeOptions.config.public === true || request.routeOptions.url === undefined) return;
+    if (request.routeOptions.config.public === true || request.routeOptions.url === undefined) return done();
     const header = request.headers.authorization;
     if (header === undefined || header === '') {
-      throw new FurrowError('authentication_required', 'Send Authorization: Bearer <id_token>; get a token from POST /api/authenticate.');
+      return done(new FurrowError('authentication_required', 'Send Authorization: Bearer <id_token>; get a token from POST /api/authenticate.'));
     }
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (match?.[1] === undefined) throw new FurrowError('invalid_token', 'Expected the Authorization header as "Bearer <id_token>".');
-    request.owner = await deps.apiOwners.verifyToken(match[1]);
+    if (match?.[1] === undefined) return done(new FurrowError('invalid_token', 'Expected the Authorization header as "Bearer <id_token>".'));
+    const cached = deps.apiOwners.verifiedToken(match[1]);
+    if (cached !== undefined) {
+      request.owner = cached;
+      return done();
+    }
+    deps.apiOwners.verifyToken(match[1]).then(
+      (owner) => {
+        request.owner = owner;
+        done();
+      },
+      (error: Error) => done(error),
+    );
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    done();
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -121,7 +138,9 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(usersRoutes, { prefix: '/services/usermanagement/api', users: deps.users, credentials: deps.credentials, providers: deps.providers });
   await app.register(credentialsRoutes, { prefix: '/services/usermanagement/api', credentials: deps.credentials, providers: deps.providers });
   await app.register(organizationsRoutes, { prefix: '/services/usermanagement/api', organizations: deps.organizations });
+  await app.register(oneClickRoutes, { prefix: '/services/usermanagement/api', credentials: deps.credentials, users: deps.users, providers: deps.providers, sandbox: deps.sandbox !== undefined });
   await app.register(configsRoutes, { prefix: '/services/config/api', configurations: deps.configurations });
+  await app.register(webhooksRoutes, { prefix: '/services/alerts/api/alerts', alerts: deps.alerts });
   if (deps.sandbox !== undefined) await app.register(sandboxRoutes, { providers: deps.providers, store: deps.sandbox.store });
   return app;
 }

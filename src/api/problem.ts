@@ -26,6 +26,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   provider_not_implemented: 501,
   provider_unavailable: 503,
   provider_refused: 502,
+  eventRegisteredTwice: 400,
+  webhook_url_refused: 400,
   organization_blocked: 409,
   master_key_mismatch: 500,
   secret_undecryptable: 500,

@@ -25,6 +25,9 @@ export const ERROR_CODES = {
   provider_not_implemented: 'The provider is registered and its credentials validated, but this release has no adapter for it yet.',
   provider_unavailable: 'The provider did not answer or asked to slow down (timeout, 5xx, 429); nothing changed in Furrow. Retry later.',
   provider_refused: "The provider refused the call; `detail` carries its reason and the credential's status (UNAUTHENTICATED: the grower reconnects; MISSING_PERMISSION: a scope is missing).",
+  // Leaf's own errorKey (leaf-api.md 5.1 and 9.3), kept verbatim instead of snake_case so Leaf clients that compare it keep working.
+  eventRegisteredTwice: 'Another webhook of this API owner already listens to one of the events; an owner has one webhook per event. Delete that webhook first (DELETE .../webhooks/{id}), or leave the event out.',
+  webhook_url_refused: 'The webhook URL resolves to a private, loopback or link-local address (or does not resolve). Register a public URL, or set FURROW_ALERTS_ALLOW_PRIVATE=true where private receivers are intended.',
   organization_blocked: 'The organization is BLOCKED: the grower has not connected it to the application. Connect it at its `managementUri`, then POST .../organizations/sync.',
   master_key_mismatch: 'The master key does not match the one this database was created with.',
   service_unavailable: 'The service is starting or shutting down; retry shortly.',

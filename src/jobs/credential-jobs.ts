@@ -10,8 +10,9 @@ export const refreshJobKey = (credentialId: string) => `refresh-credential:${cre
  */
 export function credentialJobsOn(queue: () => JobQueue): CredentialJobs {
   return {
-    async scheduleRefresh(credentialId, runAt) {
-      await queue().enqueue('refresh-credential', { credentialId }, { key: refreshJobKey(credentialId), runAt });
+    async scheduleRefresh(credentialId, runAt, options = {}) {
+      const payload = options.force === true ? { credentialId, force: true } : { credentialId };
+      await queue().enqueue('refresh-credential', payload, { key: refreshJobKey(credentialId), runAt });
     },
     async cancel(credentialId) {
       await queue().cancel(refreshJobKey(credentialId));

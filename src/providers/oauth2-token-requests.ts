@@ -56,11 +56,15 @@ export async function refreshTokenGrant(
   settings: OAuthClientSettings,
   refreshToken: string,
   classify: ClassifyAnswer,
-  options: { additionalParameters?: Record<string, string> } = {},
+  options: {
+    additionalParameters?: Record<string, string>;
+    /** Replaces RFC 6749's form-encoded HTTP Basic for a provider that documents another client authentication. */
+    clientAuth?: oauth.ClientAuth;
+  } = {},
 ): Promise<TokenSet> {
   const client: oauth.Client = { client_id: settings.clientId };
   const response = await send(() =>
-    oauth.refreshTokenGrantRequest(settings.server, client, oauth.ClientSecretBasic(settings.clientSecret), refreshToken, {
+    oauth.refreshTokenGrantRequest(settings.server, client, options.clientAuth ?? oauth.ClientSecretBasic(settings.clientSecret), refreshToken, {
       ...requestOptions(ctx, settings.server.token_endpoint!),
       ...(options.additionalParameters === undefined ? {} : { additionalParameters: options.additionalParameters }),
     }),
@@ -78,10 +82,20 @@ export async function refreshTokenGrant(
 }
 
 /** RFC 7009 revocation with HTTP Basic client authentication; a 200 means revoked (or already unknown). */
-export async function revokeToken(ctx: AdapterContext, settings: OAuthClientSettings, token: string, tokenTypeHint: 'refresh_token' | 'access_token', classify: ClassifyAnswer): Promise<void> {
+export async function revokeToken(
+  ctx: AdapterContext,
+  settings: OAuthClientSettings,
+  token: string,
+  tokenTypeHint: 'refresh_token' | 'access_token',
+  classify: ClassifyAnswer,
+  options: {
+    /** Replaces HTTP Basic for a provider that documents another client authentication (as for `refreshTokenGrant`). */
+    clientAuth?: oauth.ClientAuth;
+  } = {},
+): Promise<void> {
   const client: oauth.Client = { client_id: settings.clientId };
   const response = await send(() =>
-    oauth.revocationRequest(settings.server, client, oauth.ClientSecretBasic(settings.clientSecret), token, {
+    oauth.revocationRequest(settings.server, client, options.clientAuth ?? oauth.ClientSecretBasic(settings.clientSecret), token, {
       ...requestOptions(ctx, settings.server.revocation_endpoint!),
       additionalParameters: { token_type_hint: tokenTypeHint },
     }),

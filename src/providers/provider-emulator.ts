@@ -137,6 +137,12 @@ export interface EmulatorContext {
   redeemAuthorizationCode(account: EmulatedAccount, request: { code: string; redirectUri: string | undefined; codeVerifier: string | undefined }): GrantOutcome;
   /** The `refresh_token` grant (RFC 6749 section 6), with the policy's rotation and grace. */
   redeemRefreshToken(account: EmulatedAccount, refreshToken: string): GrantOutcome;
+  /**
+   * A new grant with its first tokens, issued on a password login rather than a consent page
+   * (Cognito's `USER_PASSWORD_AUTH`, providers.md 12.1). A login, not a refresh: `refreshes` does
+   * not count it. Earlier grants, revoked or not, stay as they are.
+   */
+  issueGrant(account: EmulatedAccount): GrantOutcome;
   /** RFC 7009: revokes a refresh token (and what it issued) or an access token; unknown tokens are ignored. */
   revokeToken(account: EmulatedAccount, token: string): void;
   /** Connects or disconnects an organization (Deere's connections page). */

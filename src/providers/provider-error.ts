@@ -1,4 +1,4 @@
-import type { ProviderErrorClass } from '../domain/index.js';
+import type { ProviderErrorClass, TokenSet } from '../domain/index.js';
 import type { ErrorClassification } from './provider.js';
 
 /**
@@ -12,14 +12,22 @@ export class ProviderError extends Error {
   /** The HTTP status, when there was an answer. */
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
+  /**
+   * Tokens the provider issued before the call that failed, e.g. a validation whose refresh
+   * succeeded and whose data call did not. A rotated refresh token is the grant's only live one
+   * (Trimble's are single use, providers.md 5.1), so the caller stores these even on failure.
+   * Not enumerable, so an error logged or serialized with its properties never writes them out.
+   */
+  declare readonly tokens: TokenSet | undefined;
 
-  constructor(classification: ErrorClassification & { status?: number }, options: { cause?: unknown } = {}) {
+  constructor(classification: ErrorClassification & { status?: number }, options: { cause?: unknown; tokens?: TokenSet } = {}) {
     super(`${classification.errorClass}: ${classification.reason}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ProviderError';
     this.errorClass = classification.errorClass;
     this.reason = classification.reason;
     this.status = classification.status;
     this.retryAfterMs = classification.retryAfterMs;
+    Object.defineProperty(this, 'tokens', { value: options.tokens, enumerable: false });
   }
 
   /** No answer at all (timeout, DNS, connection refused): the provider may be back later. */

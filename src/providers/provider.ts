@@ -138,7 +138,9 @@ export interface ProviderAdapter<Fields = Record<string, unknown>> {
   /**
    * Checks a freshly posted credential against the provider (SPEC section 3: POST validates
    * before answering) and returns the first token set, or `undefined` when the credential has no
-   * token (signed requests).
+   * token (signed requests). `credential.tokens` holds the stored tokens when the body posted is
+   * the one already stored (the grant goes on). A failure after the provider issued tokens throws
+   * them with the error (`ProviderError.tokens`), so a rotated refresh token is stored even then.
    */
   validate(credential: ProviderCredential<Fields>, ctx: AdapterContext): Promise<TokenSet | undefined>;
   /** Renews the access token (refresh grant, re-login or Cognito refresh). Called only when `supportsRefresh`. */
@@ -194,4 +196,26 @@ export interface Provider<S extends TObject = TObject> {
   adapter: ProviderAdapter<Static<S>> | undefined;
   /** The protocol served locally by the sandbox (`src/sandbox`); absent until written. */
   emulator?: ProviderEmulator<Static<S>> | undefined;
+  /** Leaf's one-click connection for this provider (`/one-click-integration/{apiName}`); absent for most. */
+  oneClick?: OneClickFlow | undefined;
+}
+
+/**
+ * Leaf's one-click connection (`POST /users/{id}/one-click-integration/{apiName}`; leaf-api.md 3.3
+ * for Panorama's, 3.6 for John Deere's historical one): Furrow sends the grower to a page of the
+ * provider, and the provider sends them back to Furrow's callback with what completes the
+ * credential body. The provider says what its start body is, which page, and how the callback
+ * completes the body; the route and the pending state are the same for every provider.
+ */
+export interface OneClickFlow {
+  /** The start request's body as Leaf documents it; its `clientEnvironment` picks the environment. */
+  startSchema: TObject;
+  /** The page the grower opens, leading back to `callbackUrl` with `state`. */
+  startUrl(start: Record<string, unknown>, request: { state: string; callbackUrl: string; baseUrl(urls: HostUrls): string }): string;
+  /**
+   * The credential body to connect with (the provider's `credentialSchema` shape, less what the
+   * adapter obtains itself), from the start body and the callback's query; or the query parameter
+   * the callback lacks.
+   */
+  credentialBody(start: Record<string, unknown>, callback: Readonly<Record<string, string>>): { body: Record<string, unknown> } | { missing: string };
 }

@@ -125,6 +125,13 @@ export function createEmulatorContext(options: EmulatorContextOptions): Emulator
       const account = accountOf(view);
       return settle(account, account.grants.redeemRefreshToken(refreshToken, store.droppedScope(account)));
     },
+    issueGrant(view) {
+      const account = accountOf(view);
+      // The grant's first redemption hands out its first access token; not settled, so not counted as a refresh.
+      const { refreshToken } = account.grants.issueGrant(account.policy.scopes);
+      const outcome = account.grants.redeemRefreshToken(refreshToken, store.droppedScope(account));
+      return outcome.ok ? { ok: true, tokens: outcome.tokens } : { ok: false, error: outcome.error, description: outcome.description };
+    },
     revokeToken(view, token) {
       accountOf(view).grants.revoke(token);
     },

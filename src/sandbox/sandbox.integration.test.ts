@@ -20,7 +20,8 @@ const emulated = Object.values(providers as Record<string, Provider>).filter((p)
 
 describe('the sandbox control API', () => {
   it('serves emulators for John Deere and Climate FieldView', () => {
-    expect(emulated.map((p) => p.id)).toEqual(['john-deere', 'climate-field-view']);
+    // More providers gain emulators issue by issue; these two came first.
+    expect(emulated.map((p) => p.id)).toEqual(expect.arrayContaining(['john-deere', 'climate-field-view']));
   });
 
   it.each(emulated.map((p) => [p.id, p] as const))("creates a %s account whose credentials are a valid body for the provider's credentials route", async (_id, provider) => {
@@ -64,10 +65,17 @@ describe('the sandbox control API', () => {
   });
 
   it('refuses a provider without an emulator with 400 naming the providers that have one', async () => {
-    const { status, body } = await sandbox.control('POST', '/accounts', { provider: 'claas' });
-    expect(status).toBe(400);
-    expect(body).toMatchObject({ errorKey: 'validation_failed', fieldErrors: [{ field: 'body.provider', message: 'has no sandbox emulator yet' }] });
-    expect(body.detail).toBe('CLAAS (claas) has no sandbox emulator yet; sandbox accounts can be created for: john-deere, climate-field-view.');
+    // Providers gain emulators issue by issue, so the registry may have none without: serve one.
+    const registry = providers as Record<string, Provider>;
+    const partial = await startSandbox({ providers: { 'john-deere': registry['john-deere']!, claas: { ...registry['claas']!, emulator: undefined } } });
+    try {
+      const { status, body } = await partial.control('POST', '/accounts', { provider: 'claas' });
+      expect(status).toBe(400);
+      expect(body).toMatchObject({ errorKey: 'validation_failed', fieldErrors: [{ field: 'body.provider', message: 'has no sandbox emulator yet' }] });
+      expect(body.detail).toBe('CLAAS (claas) has no sandbox emulator yet; sandbox accounts can be created for: john-deere.');
+    } finally {
+      await partial.close();
+    }
   });
 
   it('refuses an unknown provider, a bad scenario, and fields outside the large scenario', async () => {

@@ -20,6 +20,8 @@ export interface ApiOwnersService {
   /** Leaf's login: a token valid 24 hours, or 30 days with `rememberMe`. */
   authenticate(username: string, password: string, rememberMe: boolean): Promise<{ idToken: string; expiresAt: Date }>;
   verifyToken(token: string): Promise<OwnerContext>;
+  /** The owner of a token verified before and not yet expired, without any work; else `undefined`. */
+  verifiedToken(token: string): OwnerContext | undefined;
 }
 
 export function apiOwnersService(deps: { owners: ApiOwnersRepository; masterKey: Buffer; clock?: () => number }): ApiOwnersService {
@@ -29,6 +31,10 @@ export function apiOwnersService(deps: { owners: ApiOwnersRepository; masterKey:
   // per-request cost of authentication to a map lookup. Bounded so a flood of tokens cannot grow it.
   const verified = new Map<string, OwnerContext & { exp: number }>();
   const CACHE_LIMIT = 10_000;
+  const verifiedToken = (token: string): OwnerContext | undefined => {
+    const cached = verified.get(token);
+    return cached !== undefined && cached.exp > clock() / 1000 ? { ownerId: cached.ownerId, username: cached.username } : undefined;
+  };
 
   return {
     async create(email, password) {
@@ -55,10 +61,10 @@ export function apiOwnersService(deps: { owners: ApiOwnersRepository; masterKey:
         .sign(signingKey);
       return { idToken, expiresAt: new Date(exp * 1000) };
     },
+    verifiedToken,
     async verifyToken(token) {
-      const nowSeconds = clock() / 1000;
-      const cached = verified.get(token);
-      if (cached !== undefined && cached.exp > nowSeconds) return { ownerId: cached.ownerId, username: cached.username };
+      const known = verifiedToken(token);
+      if (known !== undefined) return known;
       try {
         const { payload } = await jwtVerify(token, signingKey, { issuer: ISSUER, algorithms: ['HS256'], currentDate: new Date(clock()) });
         if (typeof payload.sub !== 'string' || typeof payload.username !== 'string' || typeof payload.exp !== 'number') {

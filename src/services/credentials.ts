@@ -21,8 +21,10 @@ import {
   type OwnerContext,
   type Page,
   type PageRequest,
+  type StatusDecision,
   type TokenSet,
 } from '../domain/index.js';
+import { credentialAlert, type CredentialAlertType } from '../alerts/index.js';
 import type { SecretBox } from '../keys/index.js';
 import { createAdapterContext } from '../providers/adapter-context.js';
 import { credentialView } from '../providers/credential-view.js';
@@ -33,12 +35,17 @@ import type { Exchange } from '../providers/redact-exchange.js';
 import type { CredentialEventsRepository } from '../storage/repositories/credential-events.js';
 import type { CredentialsRepository, CredentialStateUpdate } from '../storage/repositories/credentials.js';
 import type { UsersRepository } from '../storage/repositories/users.js';
+import type { UnitOfWork } from '../storage/unit-of-work.js';
+import type { AlertOutbox } from './alerts.js';
 import { credentialSecretsAad, type SecretKeysService } from './secret-keys.js';
 
 /** What the credentials service asks of the job queue; `jobs/credential-jobs.ts` implements it. */
 export interface CredentialJobs {
-  /** Makes sure one refresh job is pending for the credential, due at `runAt`. */
-  scheduleRefresh(credentialId: string, runAt: Date): Promise<void>;
+  /**
+   * Makes sure one refresh job is pending for the credential, due at `runAt`. `force`: refresh
+   * then even if the token is not due (a validation or refresh that failed transiently).
+   */
+  scheduleRefresh(credentialId: string, runAt: Date, options?: { force?: boolean }): Promise<void>;
   /** Removes the credential's pending jobs (DELETE stops all jobs for it). */
   cancel(credentialId: string): Promise<void>;
 }
@@ -105,6 +112,16 @@ export interface CredentialsServiceOptions {
   refreshMarginMs?: number;
   /** Refresh an idle credential at least this often, so refresh tokens that die unused stay alive. */
   keepAliveMs?: number;
+  /** Where status transitions, connections and deletions raise their alerts (services/alerts.ts). */
+  alerts?: AlertOutbox;
+}
+
+/** An alert a credential write raises once it commits. */
+interface PendingAlert {
+  type: CredentialAlertType;
+  record: Pick<CredentialRecord, 'id' | 'ownerId' | 'userId' | 'provider' | 'display'>;
+  status: string;
+  reason: string | null;
 }
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -140,6 +157,12 @@ function secretValuesOf(provider: Provider, secrets: CredentialSecrets): string[
   }
   for (const v of [secrets.tokens?.accessToken, secrets.tokens?.refreshToken]) if (typeof v === 'string' && v.length >= 4) values.push(v);
   return values;
+}
+
+/** Two credential bodies with the same properties and values (strings, as the schemas have them). */
+function sameFields(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const names = Object.keys(a);
+  return names.length === Object.keys(b).length && names.every((name) => Object.hasOwn(b, name) && a[name] === b[name]);
 }
 
 export function credentialsService(options: CredentialsServiceOptions): CredentialsService {
@@ -227,6 +250,41 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
 
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+  /**
+   * Runs a credential write and, when it raises an alert, emits the alert in the same transaction
+   * (SPEC section 9): the alert is sent exactly when the write commits, and not when `wrote` says
+   * nothing was written (a lost lease, a row already gone). Writes without an alert stay single
+   * statements, outside any transaction.
+   */
+  async function writeWithAlert<T>(alert: PendingAlert | undefined, write: (uow?: UnitOfWork) => Promise<T>, wrote: (result: T) => boolean = (result) => result !== false): Promise<T> {
+    const outbox = options.alerts;
+    if (alert === undefined || outbox === undefined) return write();
+    return outbox.transact(async (uow) => {
+      const result = await write(uow);
+      if (wrote(result)) {
+        const provider = providers[alert.record.provider];
+        const identity = provider?.clientIdentityField === undefined ? undefined : alert.record.display[provider.clientIdentityField];
+        await outbox.emit(
+          uow,
+          credentialAlert({
+            type: alert.type,
+            ownerId: alert.record.ownerId,
+            credentialId: alert.record.id,
+            userId: alert.record.userId,
+            status: alert.status,
+            provider: { apiName: provider?.apiName ?? alert.record.provider, name: provider?.name ?? alert.record.provider },
+            credential: typeof identity === 'string' ? identity : null,
+            reason: alert.reason,
+          }),
+        );
+      }
+      return result;
+    });
+  }
+  /** The alert of a status decision, if it raises one. */
+  const alertOf = (record: CredentialRecord, decision: StatusDecision): PendingAlert | undefined =>
+    decision.alert === undefined ? undefined : { type: decision.alert, record, status: decision.status, reason: decision.reason };
+
   async function refreshUnderLease(credentialId: string, force: boolean, requestedAt: string): Promise<RefreshResult> {
     const leaseOwner = `${processId}:${crypto.randomUUID()}`;
     const deadline = clock() + waitMs;
@@ -259,6 +317,7 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
       let outcome: CredentialOutcome;
       let update: CredentialStateUpdate;
       let changes: CredentialEvent[];
+      let decision: StatusDecision;
       let failure: ProviderError | undefined;
       try {
         const tokens = await adapter.refresh(credential, ctx);
@@ -267,7 +326,7 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
         const kept: TokenSet = { ...tokens, refreshToken: tokens.refreshToken ?? secrets.tokens?.refreshToken ?? (secrets.fields.refreshToken as string | undefined) };
         const at = nowIso(clock);
         outcome = { ok: true };
-        ({ update, changes } = decide(record, outcome, at));
+        ({ update, changes, decision } = decide(record, outcome, at));
         Object.assign(update, {
           secrets: encrypt(record, { fields: secrets.fields, tokens: kept }),
           keyVersion: secretBox.currentVersion,
@@ -279,9 +338,10 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
         if (!isProviderError(error)) throw error;
         failure = error;
         outcome = { ok: false, errorClass: error.errorClass };
-        ({ update, changes } = decide(record, outcome, nowIso(clock)));
+        ({ update, changes, decision } = decide(record, outcome, nowIso(clock)));
       }
-      const written = await credentials.completeLease(record.id, leaseOwner, update);
+      // The lease's write-and-release stays one statement; its alert joins it in one transaction.
+      const written = await writeWithAlert(alertOf(record, decision), (uow) => credentials.completeLease(record.id, leaseOwner, update, uow));
       completed = true;
       if (!written) {
         // Our lease expired mid-call and someone else took over; whatever we got is stale.
@@ -295,6 +355,38 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
     } finally {
       if (!completed) await credentials.releaseLease(credentialId, leaseOwner);
     }
+  }
+
+  /**
+   * Posting the stored body again continues the stored grant instead of presenting the posted
+   * refresh token anew: rotating providers invalidated that token at its first refresh (Trimble at
+   * once, Climate an hour later; providers.md 0.2), and presenting it again is refused, or taken
+   * for a stolen token. The stored tokens are read under the refresh lease, so no refresh runs
+   * between reading them and writing their successors; the caller's upsert releases the lease,
+   * `release()` does on paths that store no credential. `undefined` when the body differs.
+   */
+  async function continueStoredGrant(existing: CredentialRecord, fields: Record<string, unknown>) {
+    if (!sameFields(decrypt(existing).fields, fields)) return undefined;
+    const leaseOwner = `${processId}:${crypto.randomUUID()}`;
+    const deadline = clock() + waitMs;
+    for (let wait = 20; !(await credentials.tryAcquireLease(existing.id, leaseOwner, nowIso(clock), new Date(clock() + leaseMs).toISOString())); wait = Math.min(wait * 2, 500)) {
+      if (clock() > deadline) throw new FurrowError('provider_unavailable', `A refresh of credential ${existing.id} has run for over ${waitMs} ms; nothing was changed. Post the credentials again later.`);
+      await sleep(wait + Math.random() * wait);
+    }
+    const current = (await credentials.findById(existing.id)) ?? existing;
+    const stored = decrypt(current);
+    const release = async (issued?: TokenSet) => {
+      if (issued === undefined) return credentials.releaseLease(current.id, leaseOwner);
+      // The provider issued tokens before refusing: keep them, or the stored credential is left
+      // holding a refresh token that was just redeemed.
+      const kept: TokenSet = { ...issued, refreshToken: issued.refreshToken ?? stored.tokens?.refreshToken };
+      await credentials.completeLease(current.id, leaseOwner, { secrets: encrypt(current, { fields: stored.fields, tokens: kept }), keyVersion: secretBox.currentVersion, accessExpiresAt: kept.expiresAt ?? null, updatedAt: nowIso(clock) });
+    };
+    if (!sameFields(stored.fields, fields)) {
+      await release();
+      return undefined;
+    }
+    return { tokens: stored.tokens ?? undefined, release };
   }
 
   const service: CredentialsService = {
@@ -315,7 +407,8 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
       const fields: Record<string, unknown> = {};
       for (const name of [...provider.publicFields, ...Object.keys(provider.secretFields)]) if (body[name] !== undefined) fields[name] = body[name];
       const existing = await credentials.findForOwner(owner.ownerId, userId, provider.id);
-      const secrets: CredentialSecrets = { fields, tokens: null };
+      const continued = existing === undefined ? undefined : await continueStoredGrant(existing, fields);
+      const secrets: CredentialSecrets = { fields, tokens: continued?.tokens ?? null };
       const exchanges: Exchange[] = [];
       const ctx = contextFor(provider, environment, secrets, exchanges);
       const id = existing?.id ?? crypto.randomUUID();
@@ -324,13 +417,19 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
       let reason = existing === undefined ? 'connected' : 'reconnected';
       let retryAfterMs = 60_000;
       try {
-        secrets.tokens = (await adapter.validate({ id, environment, fields, tokens: undefined }, ctx)) ?? null;
+        secrets.tokens = (await adapter.validate({ id, environment, fields, tokens: continued?.tokens }, ctx)) ?? null;
       } catch (error) {
-        if (!isProviderError(error)) throw error;
+        if (!isProviderError(error)) {
+          await continued?.release();
+          throw error;
+        }
         if (error.errorClass !== 'retry_later' && error.errorClass !== 'rate_limited') {
           // Nothing is stored: the provider said no, and retrying will not change its mind.
+          await continued?.release(error.tokens);
           throw new FurrowError('credentials_invalid', `${provider.name} rejected the credentials: ${error.reason}`, { cause: error });
         }
+        // Tokens issued before the failure (a refresh that rotated, then a data call that failed).
+        if (error.tokens !== undefined) secrets.tokens = error.tokens;
         status = 'TEMPORARILY_UNAVAILABLE';
         reason = `provider_unreachable: ${error.reason}`;
         // Honour the provider's Retry-After when it gave one.
@@ -339,7 +438,7 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
       const at = nowIso(clock);
       const tokens = secrets.tokens;
       await options.secretKeys?.refreshCurrentVersion();
-      const record = await credentials.upsert({
+      const next: CredentialRecord = {
         id,
         ownerId: owner.ownerId,
         userId,
@@ -357,14 +456,18 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
         lastSyncTime: existing?.lastSyncTime ?? null,
         createdAt: existing?.createdAt ?? at,
         updatedAt: at,
-      });
+      };
+      // A first connection sends credentialsCreated; a reconnect that brings a failing credential
+      // back to OK sends credentialsRecovered (SPEC section 5: success after failure).
+      const alert: CredentialAlertType | undefined = existing === undefined ? 'credentialsCreated' : existing.status !== 'OK' && status === 'OK' ? 'credentialsRecovered' : undefined;
+      const record = await writeWithAlert(alert === undefined ? undefined : { type: alert, record: next, status, reason }, (uow) => credentials.upsert(next, uow), () => true);
       await events.append(owner.ownerId, [
         ...exchanges.map((e) => exchangeEvent(record.id, e)),
-        statusEvent(record.id, at, { from: existing?.status ?? null, to: status, reason, alert: existing === undefined ? 'credentialsCreated' : null }),
+        statusEvent(record.id, at, { from: existing?.status ?? null, to: status, reason, alert: alert ?? null }),
       ]);
       // A credential the provider could not be asked about is validated again by the refresh job.
       if (status === 'OK') await schedule(record);
-      else await jobs.scheduleRefresh(record.id, new Date(clock() + retryAfterMs));
+      else await jobs.scheduleRefresh(record.id, new Date(clock() + retryAfterMs), { force: true });
       return view(record);
     },
 
@@ -383,7 +486,7 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
       }
       await jobs.cancel(record.id);
       // The events log goes with the credential (ON DELETE CASCADE); synced data stays.
-      await credentials.deleteForOwner(owner.ownerId, record.id);
+      await writeWithAlert({ type: 'credentialsDeleted', record, status: record.status, reason: null }, (uow) => credentials.deleteForOwner(owner.ownerId, record.id, uow));
     },
 
     async events(owner, userId, providerId, page) {
@@ -401,7 +504,7 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
       } catch (error) {
         // A transient failure is an answer here: the new status (and the retry job) say the rest.
         if (!isProviderError(error)) throw error;
-        await jobs.scheduleRefresh(record.id, new Date(clock() + (error.retryAfterMs ?? 30_000)));
+        await jobs.scheduleRefresh(record.id, new Date(clock() + (error.retryAfterMs ?? 30_000)), { force: true });
         return view((await credentials.findById(record.id)) ?? record);
       }
     },
@@ -464,7 +567,7 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
       }
       const latest = (await credentials.findById(record.id)) ?? record;
       const { update, changes, decision } = decide(latest, failure === undefined ? { ok: true } : { ok: false, errorClass: failure.errorClass }, nowIso(clock));
-      if (decision.changed || decision.consecutiveFailures !== latest.consecutiveFailures) await credentials.update(latest.id, update);
+      if (decision.changed || decision.consecutiveFailures !== latest.consecutiveFailures) await writeWithAlert(alertOf(latest, decision), (uow) => credentials.update(latest.id, update, uow));
       await events.append(latest.ownerId, [...exchanges.map((e) => exchangeEvent(latest.id, e)), ...changes]);
       if (failure !== undefined) throw failure;
       return result as Awaited<ReturnType<typeof fn>>;

@@ -16,6 +16,11 @@ import { organizationsService, type OrganizationsService } from './organizations
 import { usersService, type UsersService } from './users.js';
 import { secretKeysService, type SecretKeysService } from './secret-keys.js';
 import { metaRepository } from '../storage/repositories/meta.js';
+import { alertOutboxRepository } from '../storage/repositories/alert-outbox.js';
+import { alertWebhooksRepository } from '../storage/repositories/alert-webhooks.js';
+import { transactor } from '../storage/unit-of-work.js';
+import { createAlertSender, type AlertSenderOptions } from '../alerts/index.js';
+import { alertsService, type AlertJobs, type AlertsService } from './alerts.js';
 
 export interface Services {
   apiOwners: ApiOwnersService;
@@ -24,6 +29,7 @@ export interface Services {
   credentials: CredentialsService;
   organizations: OrganizationsService;
   secretKeys: SecretKeysService;
+  alerts: AlertsService;
 }
 
 export interface ServicesOptions {
@@ -35,6 +41,16 @@ export interface ServicesOptions {
   sandboxBaseUrl?: () => string | undefined;
   fetch?: FetchLike;
   clock?: () => number;
+  /** Alert delivery: the queue's drain jobs, and `config.alerts`. Absent: alerts are stored but never woken. */
+  alerts?: {
+    jobs: AlertJobs;
+    retryScale?: number;
+    allowPrivate?: boolean;
+    /** Per-delivery deadline; 10 s by default. */
+    timeoutMs?: number;
+    resolve?: AlertSenderOptions['resolve'];
+    onError?: (error: unknown, context: string) => void;
+  };
 }
 
 /** Every service, each given only the repositories it uses. */
@@ -46,8 +62,26 @@ export function createServices(storage: Storage, options: ServicesOptions): Serv
   const secretBox = createSecretBox(secretKeyRingFromMaster(options.masterKey, options.secretKeyVersion ?? 1));
   // Real time for the key-version cache even when tests freeze the services' clock.
   const secretKeys = secretKeysService({ credentials, meta: metaRepository(db), secretBox, masterKey: options.masterKey });
+  const alertOptions = options.alerts;
+  const alerts = alertsService({
+    webhooks: alertWebhooksRepository(db, dialect),
+    outbox: alertOutboxRepository(db, dialect),
+    transact: transactor(db),
+    secretBox,
+    secretKeys,
+    jobs: alertOptions?.jobs ?? { wake: async () => {}, cancel: async () => {} },
+    sender: createAlertSender({
+      allowPrivate: alertOptions?.allowPrivate ?? false,
+      ...(alertOptions?.timeoutMs === undefined ? {} : { timeoutMs: alertOptions.timeoutMs }),
+      ...(alertOptions?.resolve === undefined ? {} : { resolve: alertOptions.resolve }),
+    }),
+    retryScale: alertOptions?.retryScale ?? 1,
+    clock,
+    ...(alertOptions?.onError === undefined ? {} : { onError: alertOptions.onError }),
+  });
   const services = {
     secretKeys,
+    alerts,
     apiOwners: apiOwnersService({ owners: apiOwnersRepository(db, dialect), masterKey: options.masterKey, clock }),
     users: usersService({ users, clock }),
     configurations: configurationsService({ configurations: configurationsRepository(db, dialect), users, clock }),
@@ -62,6 +96,7 @@ export function createServices(storage: Storage, options: ServicesOptions): Serv
       fetch: options.fetch ?? ((input, init) => fetch(input, init)),
       sandboxBaseUrl: options.sandboxBaseUrl ?? (() => undefined),
       clock,
+      alerts,
     }),
   };
   return {

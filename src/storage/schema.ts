@@ -3,6 +3,8 @@
  * (`2026-01-02T03:04:05.678Z`), so they sort as text and read the same from SQLite and PostgreSQL.
  * JSON columns are `jsonb` in PostgreSQL and text in SQLite; `Dialect.json`/`parseJson` bridge them.
  */
+import type { Generated } from 'kysely';
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -94,6 +96,58 @@ export interface ProviderOrganizationTable {
   updated_at: string;
 }
 
+export interface AlertWebhookTable {
+  id: string;
+  api_owner_id: string;
+  name: string;
+  url: string;
+  /** JSON array of event names. */
+  events: unknown;
+  /** Ciphertext of the signing secret. */
+  secret: string;
+  key_version: number;
+  drain_owner: string | null;
+  drain_until: string | null;
+  /** 0 or 1. */
+  drain_requested: number;
+  created_at: string;
+}
+
+export interface AlertWebhookEventTable {
+  api_owner_id: string;
+  event_type: string;
+  webhook_id: string;
+}
+
+export interface AlertOutboxTable {
+  /** Numbered by the database in insertion order; text from PostgreSQL (bigserial). */
+  seq: Generated<number | string>;
+  event_id: string;
+  api_owner_id: string;
+  webhook_id: string;
+  event_type: string;
+  body: string;
+  created_at: string;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+}
+
+export interface AlertFailedCallTable {
+  id: string;
+  api_owner_id: string;
+  webhook_id: string;
+  event_id: string;
+  event_type: string;
+  url: string;
+  status: number | null;
+  response: string | null;
+  request_body: string;
+  connection_error: string | null;
+  attempts: number;
+  created_at: string;
+}
+
 export interface Database {
   furrow_meta: MetaTable;
   api_owners: ApiOwnerTable;
@@ -103,4 +157,8 @@ export interface Database {
   credentials: CredentialTable;
   credential_events: CredentialEventTable;
   provider_organizations: ProviderOrganizationTable;
+  alert_webhooks: AlertWebhookTable;
+  alert_webhook_events: AlertWebhookEventTable;
+  alert_outbox: AlertOutboxTable;
+  alert_failed_calls: AlertFailedCallTable;
 }

@@ -13,6 +13,7 @@ import { buildApp } from '../app.js';
 import { SANDBOX_PATH, SandboxAccountStore } from '../../sandbox/index.js';
 import { createJobQueue } from '../../jobs/create-job-queue.js';
 import { credentialJobsOn } from '../../jobs/credential-jobs.js';
+import { alertJobsOn } from '../../jobs/alert-jobs.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { createTasks } from '../../jobs/tasks/index.js';
 
@@ -45,6 +46,11 @@ export interface ApiHarnessOptions {
   clock?: () => number;
   /** The app's logger; silent by default. */
   logger?: Logger;
+  /**
+   * Alert delivery: `retryScale` (default 1) and `allowPrivate` (default true: test receivers
+   * listen on loopback), as FURROW_ALERT_RETRY_SCALE and FURROW_ALERTS_ALLOW_PRIVATE set them.
+   */
+  alerts?: { retryScale?: number; allowPrivate?: boolean; timeoutMs?: number };
 }
 
 export async function startApiHarness(database: TestDatabase, options: ApiHarnessOptions = {}): Promise<ApiHarness> {
@@ -57,6 +63,7 @@ export async function startApiHarness(database: TestDatabase, options: ApiHarnes
     jobs: credentialJobsOn(() => queue),
     sandboxBaseUrl: () => (url === undefined ? undefined : `${url}${SANDBOX_PATH}`),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    alerts: { jobs: alertJobsOn(() => queue), retryScale: 1, allowPrivate: true, ...options.alerts },
   });
   const sandboxStore = options.sandbox === true ? new SandboxAccountStore() : undefined;
   const queue: JobQueue = createJobQueue(storage, { pollIntervalMs: 50, leaseMs: 2000, shutdownTimeoutMs: 1000 }, createTasks(services), pino({ level: 'silent' }));
@@ -98,6 +105,7 @@ export async function startApiHarness(database: TestDatabase, options: ApiHarnes
     async close() {
       await app.close();
       await queue.close();
+      services.alerts.close();
       await storage.close();
     },
   };

@@ -4,6 +4,9 @@ import type { TaskList } from '../queue.js';
 import { purgeCredentialEvents, purgeCredentialEventsDaily } from './purge-credential-events.js';
 import { purgeFailedJobs, purgeFailedJobsDaily } from './purge-failed-jobs.js';
 import { refreshCredential } from './refresh-credential.js';
+import { deliverAlerts } from './deliver-alerts.js';
+import { purgeAlertFailedCalls, purgeAlertFailedCallsDaily } from './purge-alert-failed-calls.js';
+import { sweepAlertOutbox, sweepAlertOutboxEvery30s } from './sweep-alert-outbox.js';
 
 /**
  * The task list for `createJobQueue`. Tasks that call use cases get them from `services` here,
@@ -14,10 +17,13 @@ export function createTasks(services: Services) {
     'purge-failed-jobs': purgeFailedJobs,
     'refresh-credential': refreshCredential(services.credentials),
     'purge-credential-events': purgeCredentialEvents(services.credentials),
+    'deliver-alerts': deliverAlerts(services.alerts),
+    'sweep-alert-outbox': sweepAlertOutbox(services.alerts),
+    'purge-alert-failed-calls': purgeAlertFailedCalls(services.alerts),
   } satisfies TaskList;
 }
 
 export type FurrowTasks = ReturnType<typeof createTasks>;
 
 /** Recurring jobs every worker process registers with `queue.schedule()` before `start()`. */
-export const schedules = [purgeFailedJobsDaily, purgeCredentialEventsDaily] as const;
+export const schedules = [purgeFailedJobsDaily, purgeCredentialEventsDaily, sweepAlertOutboxEvery30s, purgeAlertFailedCallsDaily] as const;

@@ -2,6 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import { publicString, secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
+import { agLeaderAdapter } from './client.js';
+import { agLeaderEmulator } from './emulator.js';
 
 /**
  * POST body of `ag-leader-credentials` (leaf-api.md 3.3): new-docs requires `refreshToken`,
@@ -27,7 +29,9 @@ export const agLeader = defineProvider({
   capabilities: {
     // [I] The refresh grant is not documented; assumed standard `grant_type=refresh_token` (providers.md 6.1).
     supportsRefresh: true,
+    // [I] Rotation is not documented either; a refresh token in an answer is stored all the same.
     rotatesRefreshToken: false,
+    // No revocation endpoint and no webhooks are published (providers.md 6.7, 6.9).
     hasMachineFiles: true,
   },
   // Leaf only syncs machine files from AgLeader (providers.md 6.2-6.5).
@@ -42,4 +46,6 @@ export const agLeader = defineProvider({
   secretFields: { accessToken: 'hidden', refreshToken: 'hidden', privateKey: 'masked' },
   publicFields: ['publicKey'],
   clientIdentityField: 'publicKey',
+  adapter: agLeaderAdapter,
+  emulator: agLeaderEmulator,
 });

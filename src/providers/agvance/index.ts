@@ -2,6 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import { clientEnvironment, publicString, secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
+import { agvanceAdapter } from './client.js';
+import { agvanceEmulator } from './emulator.js';
 
 /**
  * POST body of `agvance-credentials` (leaf-api.md 3.3); `clientEnvironment` defaults to STAGE
@@ -27,7 +29,8 @@ export const agvance = defineProvider({
   userField: 'agvanceCredentials',
   auth: 'password_session',
   capabilities: {
-    // Leaf stores a `sessionId`; renewing it means logging in again (providers.md 11.1).
+    // Leaf stores a `sessionId`; renewing it means logging in again (providers.md 11.1). No
+    // refresh token, so nothing rotates; no logout or revocation call is documented.
     supportsRefresh: true,
     // An ERP: growers, fields and products, no machine files (providers.md 11.6).
     hasMachineFiles: false,
@@ -44,4 +47,6 @@ export const agvance = defineProvider({
   secretFields: { apiKey: 'masked', password: 'hidden' },
   publicFields: ['clientEnvironment', 'databaseId', 'username'],
   clientIdentityField: 'username',
+  adapter: agvanceAdapter,
+  emulator: agvanceEmulator,
 });

@@ -2,6 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import { clientEnvironment, publicString, secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
+import { claasAdapter } from './client.js';
+import { claasEmulator } from './emulator.js';
 
 /**
  * POST body of `claas-credentials` (leaf-api.md 3.3, new-docs `/providers/claas`): the three keys
@@ -44,4 +46,6 @@ export const claas = defineProvider({
   secretFields: { clientSecret: 'masked', refreshToken: 'hidden' },
   publicFields: ['clientKey', 'clientEnvironment'],
   clientIdentityField: 'clientKey',
+  adapter: claasAdapter,
+  emulator: claasEmulator,
 });

@@ -2,6 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import { clientEnvironment, publicString, secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
+import { cnhiAdapter } from './client.js';
+import { cnhiEmulator } from './emulator.js';
 
 /**
  * POST body of `cnhi-credentials` (leaf-api.md 3.3; new-docs marks `clientEnvironment` required).
@@ -34,6 +36,10 @@ export const cnhi = defineProvider({
     // [I] Webhooks are subscribed in CNH's developer portal UI, not by API, and Leaf documents them
     // for FieldOps only (leaf-api.md 3.3), so this provider polls.
     supportsWebhooks: false,
+    // [I] Companies are CNH's organizations (providers.md 4.3) but have no connection state of
+    // their own, and Leaf serves organizations for JohnDeere and Trimble only (leaf-api.md 3.5):
+    // `client.ts` lists them for the sync, not as Leaf organizations.
+    hasOrganizations: false,
     hasMachineFiles: true,
   },
   hierarchy: ['grower', 'farm', 'field'],
@@ -48,4 +54,6 @@ export const cnhi = defineProvider({
   secretFields: { clientSecret: 'masked', subscriptionKey: 'masked', refreshToken: 'hidden' },
   publicFields: ['clientId', 'clientEnvironment'],
   clientIdentityField: 'clientId',
+  adapter: cnhiAdapter,
+  emulator: cnhiEmulator,
 });

@@ -2,6 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import { secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
+import { ravenSlingshotAdapter } from './client.js';
+import { ravenSlingshotEmulator } from './emulator.js';
 
 /**
  * POST body of `raven-slingshot-credentials` (leaf-api.md 3.3). All three sign every request
@@ -25,8 +27,16 @@ export const ravenSlingshot = defineProvider({
   userField: 'ravenSlingshotCredentials',
   auth: 'hmac_signed_keys',
   capabilities: {
-    // No token to renew; the grower revokes by deactivating the access key (providers.md 8.1).
-    supportsRefresh: false,
+    // No token to renew, but a refresh re-signs and re-checks the access key (`GET /accesskey`
+    // and one job data summary), so `/refresh` and the keep-alive refresh jobs notice a revoked
+    // or expired key and report it as they do for OAuth providers (SPEC section 5).
+    supportsRefresh: true,
+    // No revocation call: the grower revokes the access key in the Slingshot Portal (providers.md 8.1).
+    supportsRevoke: false,
+    // No events in the Slingshot API; job data is polled with `date` (providers.md 8.7).
+    supportsWebhooks: false,
+    // One tenant per access key (providers.md 8.3).
+    hasOrganizations: false,
     hasMachineFiles: true,
   },
   // Job data only, no field hierarchy in the Slingshot API (providers.md 8.4).
@@ -41,4 +51,6 @@ export const ravenSlingshot = defineProvider({
   publicFields: [],
   // No public field names the client: Leaf's alerts carry `credential` only where one exists.
   clientIdentityField: undefined,
+  adapter: ravenSlingshotAdapter,
+  emulator: ravenSlingshotEmulator,
 });

@@ -2,6 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import { publicString, secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
+import { ravenAdapter } from './client.js';
+import { ravenEmulator } from './emulator.js';
 
 /** POST body of `raven-credentials` (leaf-api.md 3.3). [I] All three required: each is needed to refresh. */
 const RavenCredentialBody = Type.Object(
@@ -24,6 +26,9 @@ export const raven = defineProvider({
     supportsRefresh: true,
     // [I] "15 day sliding refresh token time" says nothing about rotation (providers.md 7.1).
     rotatesRefreshToken: false,
+    // [I] Not documented by AgSync, but its token endpoint is IdentityServer3's, whose discovery
+    // document lists an RFC 7009 revocation endpoint; DELETE revokes there, best effort.
+    supportsRevoke: true,
     // [I] AgSync sends `field_changed` webhooks, but how to subscribe and verify them was not
     // captured (providers.md 7.7), so sync polls until it is.
     supportsWebhooks: false,
@@ -40,4 +45,6 @@ export const raven = defineProvider({
   secretFields: { clientSecret: 'masked', refreshToken: 'hidden' },
   publicFields: ['clientId'],
   clientIdentityField: 'clientId',
+  adapter: ravenAdapter,
+  emulator: ravenEmulator,
 });

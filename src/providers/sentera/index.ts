@@ -2,6 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import { publicString, secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
+import { senteraAdapter } from './client.js';
+import { senteraEmulator } from './emulator.js';
 
 /**
  * POST body of `sentera-credentials` (leaf-api.md 3.3); Leaf answers with `authToken` and
@@ -28,10 +30,16 @@ export const sentera = defineProvider({
     // The legacy session `auth_token` "will expire after 3 months" (providers.md 10.1); renewing it
     // means logging in again with the stored password.
     supportsRefresh: true,
+    // A new login returns a new session token; there is no refresh token to rotate.
+    rotatesRefreshToken: false,
+    // The legacy sessions have no documented logout; `/oauth/revoke` is for OAuth tokens only (providers.md 10.1).
+    supportsRevoke: false,
     // Webhook mutations are only a third-party claim (providers.md 10.7).
     supportsWebhooks: false,
     // Imagery rather than machine files (providers.md 10.6).
     hasMachineFiles: false,
+    // The credential names one organization; Sentera has no per-organization connection state to show.
+    hasOrganizations: false,
   },
   // [I] Fields belong to an organization; no grower or farm level is documented (providers.md 10.3-10.4).
   hierarchy: ['field'],
@@ -44,4 +52,6 @@ export const sentera = defineProvider({
   secretFields: { password: 'hidden' },
   publicFields: ['username', 'organizationName'],
   clientIdentityField: 'username',
+  adapter: senteraAdapter,
+  emulator: senteraEmulator,
 });

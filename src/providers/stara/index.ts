@@ -2,6 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import { secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
+import { staraAdapter } from './client.js';
+import { staraEmulator } from './emulator.js';
 
 /**
  * POST body of `stara-credentials` (leaf-api.md 3.3): what Stara's `/autenticacao` and `/token`
@@ -25,9 +27,11 @@ export const stara = defineProvider({
   userField: 'staraCredentials',
   auth: 'api_key_token_pair',
   capabilities: {
-    // [I] Leaf stores a refresh token, so a refresh call exists; its shape is not documented (providers.md 9.1).
+    // The access token is renewed by the documented exchange of the API key and the client token
+    // at /token (providers.md 9.1); [I] the refresh token it returns has no documented call.
     supportsRefresh: true,
     rotatesRefreshToken: false,
+    // No revocation endpoint and no webhooks are published (providers.md 9.6-9.9).
     // Stara provides "planting operations, as-applied operations" (providers.md 9.2-9.5).
     hasMachineFiles: true,
   },
@@ -44,4 +48,6 @@ export const stara = defineProvider({
   secretFields: { apiKey: 'masked', accessToken: 'hidden', accessTokenClient: 'hidden', refreshToken: 'hidden' },
   publicFields: [],
   clientIdentityField: undefined,
+  adapter: staraAdapter,
+  emulator: staraEmulator,
 });

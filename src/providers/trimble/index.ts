@@ -2,6 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import { publicString, secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
+import { trimbleAdapter } from './client.js';
+import { trimbleEmulator } from './emulator.js';
 
 /**
  * POST body of `trimble-credentials` (leaf-api.md 3.3). No `clientEnvironment`: only production
@@ -43,4 +45,6 @@ export const trimble = defineProvider({
   secretFields: { clientSecret: 'masked', refreshToken: 'hidden' },
   publicFields: ['clientId'],
   clientIdentityField: 'clientId',
+  adapter: trimbleAdapter,
+  emulator: trimbleEmulator,
 });

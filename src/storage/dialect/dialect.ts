@@ -10,6 +10,11 @@ export interface StorageDialect {
   readonly kysely: KyselyDialect;
   /** Column type for JSON documents. */
   readonly jsonType: ColumnDataType;
+  /**
+   * An integer primary key the database numbers in insertion order (SQLite `integer primary key
+   * autoincrement`, PostgreSQL `bigserial`): what an outbox orders by. PostgreSQL returns it as text.
+   */
+  readonly serialKey: { type: ColumnDataType; autoIncrement: boolean };
   /** Binds a JSON value to a JSON column. */
   json(value: unknown): unknown;
   /** Reads a JSON column back to a value. */

@@ -12,6 +12,7 @@ export function postgresDialect(url: string, poolSize = 10): StorageDialect & { 
     pool,
     kysely: new PostgresDialect({ pool }),
     jsonType: 'jsonb',
+    serialKey: { type: 'bigserial', autoIncrement: false },
     // node-postgres would send a JS array as a PostgreSQL array; JSON text is unambiguous for jsonb.
     json: (value) => JSON.stringify(value),
     parseJson: <T>(value: unknown) => (typeof value === 'string' ? (JSON.parse(value) as T) : (value as T)),

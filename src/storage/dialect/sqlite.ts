@@ -46,6 +46,8 @@ export function sqliteDialect(file: string): StorageDialect & { raw: SqliteDatab
     raw,
     kysely: new SqliteDialect({ database: cachingStatements(raw) }),
     jsonType: 'text',
+    // AUTOINCREMENT: numbers are never reused, even after the newest rows were deleted.
+    serialKey: { type: 'integer', autoIncrement: true },
     json: (value) => JSON.stringify(value),
     parseJson: <T>(value: unknown) => (typeof value === 'string' ? (JSON.parse(value) as T) : (value as T)),
     isUniqueViolation: (error) =>

@@ -7,6 +7,7 @@ import type { StorageDialect } from '../dialect/dialect.js';
 import * as foundation from './0001-foundation.js';
 import * as credentials from './0002-credentials.js';
 import * as organizations from './0003-organizations.js';
+import * as alerts from './0004-alerts.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: StorageDialect): Promise<void> };
 
@@ -14,6 +15,7 @@ const ordered: Record<string, DialectMigration> = {
   '0001-foundation': foundation,
   '0002-credentials': credentials,
   '0003-organizations': organizations,
+  '0004-alerts': alerts,
 };
 
 export function migrationsFor(dialect: StorageDialect): Record<string, Migration> {

@@ -3,6 +3,7 @@ import type { CredentialRecord, CredentialStatus } from '../../domain/index.js';
 import type { StorageDialect } from '../dialect/dialect.js';
 import type { CredentialTable, Database } from '../schema.js';
 import { preparedQuery } from '../prepared-query.js';
+import type { UnitOfWork } from '../unit-of-work.js';
 
 /** The columns a refresh or a status change writes. */
 export interface CredentialStateUpdate {
@@ -19,7 +20,10 @@ export interface CredentialStateUpdate {
   updatedAt: string;
 }
 
-/** Provider credentials. Methods named `…ForOwner` are scoped by API owner; the rest serve workers. */
+/**
+ * Provider credentials. Methods named `…ForOwner` are scoped by API owner; the rest serve workers.
+ * Writes that can raise an alert take an optional unit of work, so the alert commits with them.
+ */
 export function credentialsRepository(db: Kysely<Database>, dialect: StorageDialect) {
   const toRecord = (row: Selectable<CredentialTable>): CredentialRecord => ({
     id: row.id,
@@ -76,8 +80,9 @@ export function credentialsRepository(db: Kysely<Database>, dialect: StorageDial
      * Stores a credential; when the user already has one for the provider, replaces it in place
      * (same id, same creation time, same events log): SPEC section 3, reconnect.
      */
-    async upsert(record: CredentialRecord): Promise<CredentialRecord> {
-      await db
+    async upsert(record: CredentialRecord, uow?: UnitOfWork): Promise<CredentialRecord> {
+      const q = uow?.db ?? db;
+      await q
         .insertInto('credentials')
         .values({
           id: record.id,
@@ -116,7 +121,7 @@ export function credentialsRepository(db: Kysely<Database>, dialect: StorageDial
           })),
         )
         .execute();
-      const stored = await db.selectFrom('credentials').selectAll().where('user_id', '=', record.userId).where('provider', '=', record.provider).executeTakeFirstOrThrow();
+      const stored = await q.selectFrom('credentials').selectAll().where('user_id', '=', record.userId).where('provider', '=', record.provider).executeTakeFirstOrThrow();
       return toRecord(stored);
     },
     /**
@@ -134,10 +139,11 @@ export function credentialsRepository(db: Kysely<Database>, dialect: StorageDial
     },
     /**
      * Writes the outcome of a refresh and releases the lease in one statement, only while the
-     * caller still holds it: a holder whose lease expired must not overwrite a newer token.
+     * caller still holds it: a holder whose lease expired must not overwrite a newer token. Given a
+     * unit of work, it is still one statement, inside the caller's transaction.
      */
-    async completeLease(id: string, owner: string, update: CredentialStateUpdate): Promise<boolean> {
-      const result = await db
+    async completeLease(id: string, owner: string, update: CredentialStateUpdate, uow?: UnitOfWork): Promise<boolean> {
+      const result = await (uow?.db ?? db)
         .updateTable('credentials')
         .set({ ...columns(update), refresh_lease_owner: null, refresh_lease_until: null })
         .where('id', '=', id)
@@ -149,12 +155,12 @@ export function credentialsRepository(db: Kysely<Database>, dialect: StorageDial
       await db.updateTable('credentials').set({ refresh_lease_owner: null, refresh_lease_until: null }).where('id', '=', id).where('refresh_lease_owner', '=', owner).execute();
     },
     /** Status and metadata changes that need no lease (validation retries, sync times). */
-    async update(id: string, update: CredentialStateUpdate): Promise<boolean> {
-      const result = await db.updateTable('credentials').set(columns(update)).where('id', '=', id).executeTakeFirst();
+    async update(id: string, update: CredentialStateUpdate, uow?: UnitOfWork): Promise<boolean> {
+      const result = await (uow?.db ?? db).updateTable('credentials').set(columns(update)).where('id', '=', id).executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },
-    async deleteForOwner(ownerId: string, id: string): Promise<boolean> {
-      const result = await db.deleteFrom('credentials').where('api_owner_id', '=', ownerId).where('id', '=', id).executeTakeFirst();
+    async deleteForOwner(ownerId: string, id: string, uow?: UnitOfWork): Promise<boolean> {
+      const result = await (uow?.db ?? db).deleteFrom('credentials').where('api_owner_id', '=', ownerId).where('id', '=', id).executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
     /** Ids of credentials whose secrets were encrypted with an older key version. */

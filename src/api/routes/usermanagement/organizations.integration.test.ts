@@ -10,6 +10,11 @@ import { startApiHarness, type ApiHarness } from '../../testing/api-harness.js';
 
 const databases = await testDatabases();
 const served = Object.values(providers).filter((p) => p.capabilities.hasOrganizations && p.adapter?.listOrganizations !== undefined && p.emulator !== undefined);
+// The detailed tests below follow John Deere's model: organizations the grower has not connected
+// are listed too (with a connect link) and ids are Deere's organization numbers. Other providers
+// (Trimble lists only authorised organizations, by GUID) get the generic test at the end.
+const deere = served.filter((p) => p.apiName === 'JohnDeere');
+const others = served.filter((p) => p.apiName !== 'JohnDeere');
 const users = '/services/usermanagement/api/users';
 
 type EmulatedOrganization = { id: string; number: string; name: string; connected: boolean };
@@ -27,7 +32,7 @@ describe.each(databases)('provider organizations on $name', (database) => {
     expect(served.map((p) => p.apiName)).toContain('JohnDeere');
   });
 
-  describe.each(served)('$apiName', (provider) => {
+  describe.each(deere)('$apiName', (provider) => {
     const overviewUrl = (userId: string) => `${users}/${userId}/organizations/${provider.apiName}`;
     const base = (userId: string) => `${users}/${userId}/${provider.apiName}/organizations`;
 
@@ -237,5 +242,22 @@ describe.each(databases)('provider organizations on $name', (database) => {
     expect(catchAll.statusCode).toBe(404);
     expect(catchAll.json().detail).toContain('Unknown route "organizations"');
     expect((await h.request({ method: 'GET', url: `${users}/${userId}/john-deere-credentials` })).json().detail).toContain('has no John Deere credentials');
+  });
+
+  describe.each(others)('$apiName (generic)', (provider) => {
+    it('lists every organization the emulator grants, by name, once, also after a re-sync', async () => {
+      const userId = (await h.request({ method: 'POST', url: users, payload: { name: 'grower' } })).json().id as string;
+      const account = await h.request({ method: 'POST', url: '/sandbox/api/accounts', payload: { provider: provider.id } });
+      const posted = await h.request({ method: 'POST', url: `${users}/${userId}/${provider.credentialsPath}`, payload: account.json().credentials });
+      expect(posted.statusCode, posted.body).toBe(201);
+      const emulated = (await h.request({ method: 'GET', url: `/sandbox/api/accounts/${account.json().id}` })).json().organizations as EmulatedOrganization[];
+      const granted = emulated.filter((o) => o.connected).map((o) => o.name).sort();
+      const list = async () => ((await h.request({ method: 'GET', url: `${users}/${userId}/${provider.apiName}/organizations?size=100` })).json() as Resource[]).map((o) => o.providerOrgName).sort();
+      const first = await list();
+      expect(first).toEqual(expect.arrayContaining(granted));
+      expect(new Set(first).size).toBe(first.length);
+      expect((await h.request({ method: 'POST', url: `${users}/${userId}/${provider.apiName}/organizations/sync` })).statusCode).toBeLessThan(300);
+      expect(await list()).toEqual(first);
+    });
   });
 });
