@@ -175,6 +175,15 @@ describe.each(all)('provider %s', (key, provider) => {
     for (const field of provider.publicFields) expect(view[field]).toBe(example[field]);
   });
 
+  it('has an adapter, an emulator, and the same files as every other provider folder', () => {
+    expect(provider.adapter, `${provider.id} has no adapter`).toBeDefined();
+    expect(provider.emulator, `${provider.id} has no emulator`).toBeDefined();
+    const files = fs.readdirSync(path.join(providersDir, provider.id));
+    for (const file of ['index.ts', 'client.ts', 'emulator.ts', 'client.test.ts', `${provider.id}.integration.test.ts`]) {
+      expect(files, `src/providers/${provider.id}/ lacks ${file}`).toContain(file);
+    }
+  });
+
   it('states capabilities that agree with each other and with its adapter', () => {
     const { capabilities, adapter } = provider;
     if (capabilities.rotatesRefreshToken) expect(capabilities.supportsRefresh).toBe(true);
