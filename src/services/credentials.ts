@@ -65,6 +65,8 @@ export type RefreshResult = { refreshed: boolean; record: CredentialRecord; outc
 
 export interface CredentialsService {
   get(owner: OwnerContext, userId: string, providerId: string): Promise<CredentialView>;
+  /** How GET shows a stored credential. */
+  viewOf(record: CredentialRecord): CredentialView;
   /** The user's credentials by provider, for the Leaf user resource. */
   listForUser(owner: OwnerContext, userId: string): Promise<{ provider: string; view: CredentialView }[]>;
   /** POST: validate at the provider, then store (or replace in place). */
@@ -390,6 +392,7 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
   }
 
   const service: CredentialsService = {
+    viewOf: (record) => view(record),
     async get(owner, userId, providerId) {
       const provider = providerOf(providerId);
       return view(await findForOwner(owner, userId, provider));

@@ -1,11 +1,13 @@
 /** Leaf users of one API owner: Leaf's create, replace, patch, list and delete semantics. */
 import crypto from 'node:crypto';
-import { FurrowError, nowIso, type LeafUser, type LeafUserFields, type OwnerContext, type Page, type PageRequest, type UserFilter, type UserSortField } from '../domain/index.js';
+import { FurrowError, nowIso, type CredentialRecord, type LeafUser, type LeafUserFields, type OwnerContext, type Page, type PageRequest, type UserFilter, type UserSortField } from '../domain/index.js';
 import type { UsersRepository } from '../storage/repositories/users.js';
 
 export interface UsersService {
   list(owner: OwnerContext, filter: UserFilter, page: PageRequest<UserSortField>): Promise<Page<LeafUser>>;
   get(owner: OwnerContext, id: string): Promise<LeafUser>;
+  /** The user with its provider credentials, in one read (Leaf's user resource carries both). */
+  getWithCredentials(owner: OwnerContext, id: string): Promise<{ user: LeafUser; credentials: CredentialRecord[] }>;
   create(owner: OwnerContext, fields: Partial<LeafUserFields>): Promise<LeafUser>;
   /** PUT: every writable field is replaced; an absent field becomes null, as Leaf documents. */
   replace(owner: OwnerContext, id: string, fields: Partial<LeafUserFields>): Promise<LeafUser>;
@@ -28,6 +30,11 @@ export function usersService(deps: { users: UsersRepository; clock?: () => numbe
       const user = await deps.users.get(owner.ownerId, id);
       if (user === undefined) throw notFound(id);
       return user;
+    },
+    async getWithCredentials(owner, id) {
+      const found = await deps.users.getWithCredentials(owner.ownerId, id);
+      if (found === undefined) throw notFound(id);
+      return found;
     },
     async create(owner, fields) {
       const now = nowIso(clock);

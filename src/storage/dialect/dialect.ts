@@ -21,6 +21,12 @@ export interface StorageDialect {
   parseJson<T>(raw: unknown): T;
   /** True when the error is a unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;
+  /**
+   * Runs a read synchronously on a read-only connection of its own and returns its rows, where the
+   * database allows it (SQLite in WAL mode: a reader sees the last committed state and never waits
+   * for the writer). `undefined` where it does not (PostgreSQL, an in-memory SQLite).
+   */
+  readonly committedRead?: ((sql: string, parameters: readonly unknown[]) => unknown[]) | undefined;
   /** Closes connections the Kysely instance does not own. */
   close(): Promise<void>;
 }

@@ -41,9 +41,29 @@ export function sqliteDialect(file: string): StorageDialect & { raw: SqliteDatab
   raw.pragma('busy_timeout = 10000');
   // NORMAL is durable across application crashes in WAL mode; only power loss may drop the last commits.
   raw.pragma('synchronous = NORMAL');
+  // A second, read-only connection for the hottest point lookups: better-sqlite3 runs them
+  // synchronously, without Kysely's connection mutex and promise chain, which cost more than the
+  // lookup itself. In WAL mode a reader sees committed data only and takes no lock a writer holds,
+  // so it can never wait on the main connection (which would block this thread for good).
+  let reader: SqliteDatabase.Database | undefined;
+  const readerStatements = new Map<string, SqliteDatabase.Statement>();
+  const committedRead =
+    file === ':memory:'
+      ? undefined
+      : (sql: string, parameters: readonly unknown[]): unknown[] => {
+          reader ??= new SqliteDatabase(file, { readonly: true, fileMustExist: true });
+          let statement = readerStatements.get(sql);
+          if (statement === undefined) {
+            if (readerStatements.size >= STATEMENT_CACHE_SIZE) readerStatements.clear();
+            statement = reader.prepare(sql);
+            readerStatements.set(sql, statement);
+          }
+          return statement.all(...parameters);
+        };
   return {
     kind: 'sqlite',
     raw,
+    committedRead,
     kysely: new SqliteDialect({ database: cachingStatements(raw) }),
     jsonType: 'text',
     // AUTOINCREMENT: numbers are never reused, even after the newest rows were deleted.
@@ -53,7 +73,10 @@ export function sqliteDialect(file: string): StorageDialect & { raw: SqliteDatab
     isUniqueViolation: (error) =>
       typeof error === 'object' && error !== null && 'code' in error &&
       (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'),
-    // Kysely's SqliteDialect closes the better-sqlite3 handle in destroy().
-    close: async () => {},
+    // Kysely's SqliteDialect closes the main handle in destroy(); the reader is ours.
+    close: async () => {
+      reader?.close();
+      reader = undefined;
+    },
   };
 }

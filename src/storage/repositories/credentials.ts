@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { CredentialRecord, CredentialStatus } from '../../domain/index.js';
 import type { StorageDialect } from '../dialect/dialect.js';
 import type { CredentialTable, Database } from '../schema.js';
-import { preparedQuery } from '../prepared-query.js';
+import { preparedLookup, preparedQuery } from '../prepared-query.js';
 import type { UnitOfWork } from '../unit-of-work.js';
 
 /** The columns a refresh or a status change writes. */
@@ -20,12 +20,9 @@ export interface CredentialStateUpdate {
   updatedAt: string;
 }
 
-/**
- * Provider credentials. Methods named `…ForOwner` are scoped by API owner; the rest serve workers.
- * Writes that can raise an alert take an optional unit of work, so the alert commits with them.
- */
-export function credentialsRepository(db: Kysely<Database>, dialect: StorageDialect) {
-  const toRecord = (row: Selectable<CredentialTable>): CredentialRecord => ({
+/** A credentials row as the domain sees it. */
+export function credentialRecordOf(row: Selectable<CredentialTable>, dialect: StorageDialect): CredentialRecord {
+  return {
     id: row.id,
     ownerId: row.api_owner_id,
     userId: row.user_id,
@@ -43,7 +40,15 @@ export function credentialsRepository(db: Kysely<Database>, dialect: StorageDial
     lastSyncTime: row.last_sync_time,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-  });
+  };
+}
+
+/**
+ * Provider credentials. Methods named `…ForOwner` are scoped by API owner; the rest serve workers.
+ * Writes that can raise an alert take an optional unit of work, so the alert commits with them.
+ */
+export function credentialsRepository(db: Kysely<Database>, dialect: StorageDialect) {
+  const toRecord = (row: Selectable<CredentialTable>) => credentialRecordOf(row, dialect);
   const columns = (u: CredentialStateUpdate): Partial<CredentialTable> => {
     const set: Partial<CredentialTable> = { updated_at: u.updatedAt };
     if (u.status !== undefined) set.status = u.status;
@@ -60,7 +65,7 @@ export function credentialsRepository(db: Kysely<Database>, dialect: StorageDial
   };
   const byId = preparedQuery(db, 1, (id: string) => db.selectFrom('credentials').selectAll().where('id', '=', id));
   // Every GET of a Leaf user lists its credentials, so this lookup is as hot as the user's own.
-  const byUser = preparedQuery(db, 2, (ownerId: string, userId: string) =>
+  const byUser = preparedLookup(db, dialect, 2, (ownerId: string, userId: string) =>
     db.selectFrom('credentials').selectAll().where('api_owner_id', '=', ownerId).where('user_id', '=', userId),
   );
 

@@ -1,8 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { LeafUser, LeafUserFields, Page, PageRequest, UserFilter, UserSortField } from '../../domain/index.js';
+import type { CredentialRecord, LeafUser, LeafUserFields, Page, PageRequest, UserFilter, UserSortField } from '../../domain/index.js';
 import type { StorageDialect } from '../dialect/dialect.js';
-import type { Database, UserTable } from '../schema.js';
-import { preparedQuery } from '../prepared-query.js';
+import type { CredentialTable, Database, UserTable } from '../schema.js';
+import { credentialRecordOf } from './credentials.js';
+import { preparedLookup } from '../prepared-query.js';
 
 const COLUMN_BY_SORT: Record<UserSortField, 'id' | 'name' | 'email' | 'external_id' | 'created_at' | 'updated_at'> = {
   id: 'id',
@@ -29,10 +30,34 @@ function toUser(row: Selectable<UserTable>): LeafUser {
 /** Leaf users; every method is scoped by API owner, so another owner's ids are simply absent. */
 export function usersRepository(db: Kysely<Database>, dialect: StorageDialect) {
   // The point lookup behind GET /users/{id} and every per-user route: compiled once.
-  const getById = preparedQuery(db, 2, (ownerId: string, id: string) =>
+  const getById = preparedLookup(db, dialect, 2, (ownerId: string, id: string) =>
     db.selectFrom('users').selectAll().where('api_owner_id', '=', ownerId).where('id', '=', id),
   );
+  // GET /users/{id} answers with the user's credentials too: one read for both, since on SQLite
+  // each statement costs a read transaction of its own.
+  const credentialColumns = [
+    'id', 'api_owner_id', 'user_id', 'provider', 'environment', 'status', 'status_reason', 'consecutive_failures', 'display', 'secrets',
+    'key_version', 'access_expires_at', 'scopes', 'last_refresh_at', 'last_sync_time', 'refresh_lease_owner', 'refresh_lease_until', 'created_at', 'updated_at',
+  ] as const;
+  const withCredentials = preparedLookup(db, dialect, 2, (ownerId: string, id: string) =>
+    db
+      .selectFrom('users')
+      .leftJoin('credentials', (join) => join.onRef('credentials.user_id', '=', 'users.id').onRef('credentials.api_owner_id', '=', 'users.api_owner_id'))
+      .selectAll('users')
+      .select(credentialColumns.map((c) => `credentials.${c} as credential_${c}` as const))
+      .where('users.api_owner_id', '=', ownerId)
+      .where('users.id', '=', id),
+  );
   return {
+    /** The user and all its credentials, or `undefined` when the owner has no such user. */
+    async getWithCredentials(ownerId: string, id: string): Promise<{ user: LeafUser; credentials: CredentialRecord[] } | undefined> {
+      const rows = (await withCredentials(ownerId, id)) as unknown as Record<string, unknown>[];
+      if (rows.length === 0) return undefined;
+      const credentials = rows
+        .filter((row) => row.credential_id !== null)
+        .map((row) => credentialRecordOf(Object.fromEntries(credentialColumns.map((c) => [c, row[`credential_${c}`]])) as unknown as Selectable<CredentialTable>, dialect));
+      return { user: toUser(rows[0] as unknown as Selectable<UserTable>), credentials };
+    },
     async list(ownerId: string, filter: UserFilter, pageRequest: PageRequest<UserSortField>): Promise<Page<LeafUser>> {
       let query = db.selectFrom('users').where('api_owner_id', '=', ownerId);
       if (filter.email !== undefined) query = query.where('email', '=', filter.email);

@@ -59,7 +59,12 @@ export const usersRoutes: FastifyPluginAsync<{ users: UsersService; credentials:
     '/users/:id',
     { schema: { tags, summary: 'Get a Leaf user.', params: UserIdParams, response: { 200: UserResponse } } },
     async (request) => {
-      const [user, summaries] = await Promise.all([users.get(request.owner, request.params.id), credentialsOf(request.owner, request.params.id)]);
+      const { user, credentials: records } = await users.getWithCredentials(request.owner, request.params.id);
+      const summaries: CredentialSummaries = {};
+      for (const record of records) {
+        const field = providers[record.provider]?.userField;
+        if (field !== undefined) summaries[field] = credentials.viewOf(record);
+      }
       return toResponse(request.owner, user, summaries);
     },
   );
