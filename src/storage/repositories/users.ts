@@ -34,7 +34,9 @@ export function usersRepository(db: Kysely<Database>, dialect: StorageDialect) {
     db.selectFrom('users').selectAll().where('api_owner_id', '=', ownerId).where('id', '=', id),
   );
   // GET /users/{id} answers with the user's credentials too: one read for both, since on SQLite
-  // each statement costs a read transaction of its own.
+  // each statement costs a read transaction of its own. The join is on the user id alone, so it
+  // uses the (user_id, provider) index; the user row is already scoped to its owner, and so are
+  // its credentials.
   const credentialColumns = [
     'id', 'api_owner_id', 'user_id', 'provider', 'environment', 'status', 'status_reason', 'consecutive_failures', 'display', 'secrets',
     'key_version', 'access_expires_at', 'scopes', 'last_refresh_at', 'last_sync_time', 'refresh_lease_owner', 'refresh_lease_until', 'created_at', 'updated_at',
@@ -42,7 +44,7 @@ export function usersRepository(db: Kysely<Database>, dialect: StorageDialect) {
   const withCredentials = preparedLookup(db, dialect, 2, (ownerId: string, id: string) =>
     db
       .selectFrom('users')
-      .leftJoin('credentials', (join) => join.onRef('credentials.user_id', '=', 'users.id').onRef('credentials.api_owner_id', '=', 'users.api_owner_id'))
+      .leftJoin('credentials', 'credentials.user_id', 'users.id')
       .selectAll('users')
       .select(credentialColumns.map((c) => `credentials.${c} as credential_${c}` as const))
       .where('users.api_owner_id', '=', ownerId)
