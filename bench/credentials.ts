@@ -208,8 +208,9 @@ export async function run(options: CredentialsBenchOptions = {}): Promise<Creden
       'that the emulator refreshed every account exactly once in the timed part (one more refresh than the validation at connect).',
     'Accounts use the `empty` sandbox scenario (the grower, no organizations): a refresh does not read organizations, and connect validates with one organizations call.',
     'Connect: users, sandbox accounts and credentials created through the API, each credential validated at the emulator (one token call and one organizations call).',
-    'CPU columns come from /proc while timed. "Anything else on the machine" is load that is not this benchmark (other test runs): when it is large, ' +
-      'the measured rates are depressed and the CPU-bound estimate (min of cores / Furrow CPU per refresh and 1 / busiest process CPU per refresh) is the better guide.',
+    'CPU columns come from /proc while timed. "Anything else on the machine" is everything not charged to the API process, the workers or this ' +
+      "database's backends: other test runs, and on PostgreSQL also the server's background processes and kernel network work. When foreign load " +
+      'is large the measured rates are depressed, and the CPU-bound estimate (min of cores / Furrow CPU per refresh and 1 / busiest process CPU per refresh) is the better guide.',
   );
   return { credentials: n, results, postgresProcessRatio, notes };
 }
@@ -325,10 +326,11 @@ async function measureSetup(spec: SetupSpec, log: (line: string) => void): Promi
     const backends = async () =>
       furrow!.queue.kind === 'postgres' ? (await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(db)).rows.map((r) => r.pid) : [];
     const cpuBefore = cpuSnapshot(workers, await backends());
+    const heapMb = process.memoryUsage().heapUsed / 2 ** 20;
     const started = new Date();
     const since = started.toISOString();
     const start = performance.now();
-    say(`timed: enqueueing ${n} due refresh-credential jobs and waiting for every refresh`);
+    say(`timed: enqueueing ${n} due refresh-credential jobs and waiting for every refresh (heap ${Math.round(heapMb)} MB)`);
     let enqueueSeconds = 0;
     let refreshedAtEnqueueEnd = 0;
     const enqueued = inParallel(n, ENQUEUE_PARALLEL, (i) => queue.enqueue('refresh-credential', { credentialId: ids[i]! }, { key: refreshJobKey(ids[i]!), runAt: started })).then(async () => {
