@@ -76,7 +76,13 @@ export class WorkerLiveness {
           [held.map((h) => h.jobId)],
         );
         const lockedBy = new Map(rows.map((r) => [r.id, r.locked_by]));
-        const lost = held.filter((h) => lockedBy.get(h.jobId) !== h.workerId).map((h) => h.jobId);
+        // Lost means another process may run it: the row is still there but no longer locked by
+        // us. A missing row is a job that completed (or was removed) meanwhile, and a job no
+        // longer held once the query answers finished while it was in flight: neither is lost.
+        const stillHeld = new Set(this.heldJobs().map((h) => `${h.workerId}:${h.jobId}`));
+        const lost = held
+          .filter((h) => lockedBy.has(h.jobId) && lockedBy.get(h.jobId) !== h.workerId && stillHeld.has(`${h.workerId}:${h.jobId}`))
+          .map((h) => h.jobId);
         if (lost.length > 0) {
           this.logger.warn({ jobIds: lost }, `PostgreSQL job queue: lost ${lost.length} running job(s) (this process stalled longer than the lease and another process freed them)`);
           this.onLost(lost);
