@@ -69,6 +69,8 @@ export interface CredentialsService {
   viewOf(record: CredentialRecord): CredentialView;
   /** The user's credentials by provider, for the Leaf user resource. */
   listForUser(owner: OwnerContext, userId: string): Promise<{ provider: string; view: CredentialView }[]>;
+  /** The same for a page of users, in one query: each user's id with its credentials' views. */
+  listForUsers(owner: OwnerContext, userIds: readonly string[]): Promise<{ userId: string; provider: string; view: CredentialView }[]>;
   /** POST: validate at the provider, then store (or replace in place). */
   connect(owner: OwnerContext, userId: string, providerId: string, body: Record<string, unknown>): Promise<CredentialView>;
   delete(owner: OwnerContext, userId: string, providerId: string): Promise<void>;
@@ -398,6 +400,9 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
       return view(await findForOwner(owner, userId, provider));
     },
 
+    async listForUsers(owner, userIds) {
+      return (await credentials.listForUsers(owner.ownerId, userIds)).map((record) => ({ userId: record.userId, provider: record.provider, view: view(record) }));
+    },
     async listForUser(owner, userId) {
       return (await credentials.listForUser(owner.ownerId, userId)).map((record) => ({ provider: record.provider, view: view(record) }));
     },

@@ -74,6 +74,12 @@ export function credentialsRepository(db: Kysely<Database>, dialect: StorageDial
       const row = await db.selectFrom('credentials').selectAll().where('api_owner_id', '=', ownerId).where('user_id', '=', userId).where('provider', '=', provider).executeTakeFirst();
       return row === undefined ? undefined : toRecord(row);
     },
+    /** The credentials of several users of one owner in one query (a page of the user list). */
+    async listForUsers(ownerId: string, userIds: readonly string[]): Promise<CredentialRecord[]> {
+      if (userIds.length === 0) return [];
+      const rows = await db.selectFrom('credentials').selectAll().where('api_owner_id', '=', ownerId).where('user_id', 'in', [...userIds]).execute();
+      return rows.map(toRecord);
+    },
     async listForUser(ownerId: string, userId: string): Promise<CredentialRecord[]> {
       return (await byUser(ownerId, userId)).map(toRecord);
     },

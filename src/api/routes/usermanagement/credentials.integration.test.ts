@@ -60,6 +60,11 @@ describe.each(databases)('credentials against the emulators on $name', (database
 
       const user = (await h.request({ method: 'GET', url: `${users}/${userId}` })).json();
       expect(user[provider.userField]).toMatchObject({ id: view.id, status: 'OK' });
+      // The list carries each user's credentials too (one query for the page).
+      const listed = (await h.request({ method: 'GET', url: `${users}?size=100&sort=createdTime,desc` })).json() as Record<string, { id: string } | string>[];
+      const mine = listed.find((u) => u.id === userId);
+      expect(mine?.[provider.userField]).toMatchObject({ id: view.id });
+      for (const other of listed.filter((u) => u.id !== userId)) expect((other[provider.userField] as { id: string } | undefined)?.id).not.toBe(view.id);
 
       const events = await h.request({ method: 'GET', url: `${url(userId)}/events` });
       expect(events.statusCode).toBe(200);

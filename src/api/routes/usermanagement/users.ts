@@ -51,7 +51,16 @@ export const usersRoutes: FastifyPluginAsync<{ users: UsersService; credentials:
       const pageRequest = parsePageRequest<UserSortField>(request.query, USER_SORT_FIELDS, [{ field: 'createdTime', direction: 'asc' }]);
       const page = await users.list(request.owner, { email, name, externalId }, pageRequest);
       const items = sendPage(request, reply, pageRequest, page);
-      return Promise.all(items.map(async (u) => toResponse(request.owner, u, await credentialsOf(request.owner, u.id))));
+      // One query for the whole page's credentials, not one per user.
+      const byUser = new Map<string, CredentialSummaries>();
+      for (const { userId, provider, view } of await credentials.listForUsers(request.owner, items.map((u) => u.id))) {
+        const field = providers[provider]?.userField;
+        if (field === undefined) continue;
+        const summaries = byUser.get(userId) ?? {};
+        summaries[field] = view;
+        byUser.set(userId, summaries);
+      }
+      return items.map((u) => toResponse(request.owner, u, byUser.get(u.id)));
     },
   );
 
