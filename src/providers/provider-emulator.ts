@@ -138,6 +138,12 @@ export interface EmulatorContext {
   /** The `refresh_token` grant (RFC 6749 section 6), with the policy's rotation and grace. */
   redeemRefreshToken(account: EmulatedAccount, refreshToken: string): GrantOutcome;
   /**
+   * A token endpoint's form (RFC 6749 sections 4.1.3 and 6): dispatches on `grant_type` to the
+   * code or refresh redemption, or says which parameter is missing or that the grant type is not
+   * served. Every OAuth emulator calls this and only puts the outcome in its provider's wire format.
+   */
+  redeemTokenRequest(account: EmulatedAccount, form: Readonly<Record<string, string | undefined>>): GrantOutcome;
+  /**
    * A new grant with its first tokens, issued on a password login rather than a consent page
    * (Cognito's `USER_PASSWORD_AUTH`, providers.md 12.1). A login, not a refresh: `refreshes` does
    * not count it. Earlier grants, revoked or not, stay as they are.

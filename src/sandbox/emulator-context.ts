@@ -67,7 +67,7 @@ export function createEmulatorContext(options: EmulatorContextOptions): Emulator
       }
     };
 
-  return {
+  const context: EmulatorContext = {
     publicUrl: (request, path) => `${request.protocol}://${request.host}${basePath}${path}`,
     accountByClientId: (clientId) => byClientId(clientId)?.view,
     accountByApiKey: (apiKey) => store.findByApiKey(providerId, apiKey)?.view,
@@ -121,6 +121,21 @@ export function createEmulatorContext(options: EmulatorContextOptions): Emulator
       const account = accountOf(view);
       return settle(account, account.grants.redeemCode(request, store.droppedScope(account)));
     },
+    redeemTokenRequest(view, form) {
+      const grantType = form['grant_type'];
+      if (grantType === 'authorization_code') {
+        const code = form['code'];
+        if (code === undefined) return { ok: false, error: 'invalid_request', description: 'The code parameter is required.' };
+        return context.redeemAuthorizationCode(view, { code, redirectUri: form['redirect_uri'], codeVerifier: form['code_verifier'] });
+      }
+      if (grantType === 'refresh_token') {
+        const refreshToken = form['refresh_token'];
+        if (refreshToken === undefined) return { ok: false, error: 'invalid_request', description: 'The refresh_token parameter is required.' };
+        return context.redeemRefreshToken(view, refreshToken);
+      }
+      // Client credentials and the rest are an application's own grants, not a grower's: the sandbox has none.
+      return { ok: false, error: 'unsupported_grant_type', description: `The grant_type "${grantType ?? ''}" is not served; use authorization_code or refresh_token.` };
+    },
     redeemRefreshToken(view, refreshToken) {
       const account = accountOf(view);
       return settle(account, account.grants.redeemRefreshToken(refreshToken, store.droppedScope(account)));
@@ -139,6 +154,7 @@ export function createEmulatorContext(options: EmulatorContextOptions): Emulator
       store.setOrganizationConnected(accountOf(view), organizationId, connected);
     },
   };
+  return context;
 }
 
 /**

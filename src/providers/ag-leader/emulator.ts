@@ -6,7 +6,7 @@
  */
 import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { EmulatedAccount, EmulatorContext, GrantOutcome, InjectedFault, ProviderEmulator } from '../provider-emulator.js';
+import type { EmulatedAccount, EmulatorContext, InjectedFault, ProviderEmulator } from '../provider-emulator.js';
 import { AG_LEADER_PATHS, AG_LEADER_READ_SCOPE, AG_LEADER_SCOPES, type AgLeaderCredentialFields } from './client.js';
 
 /** [I] The most files one page holds. */
@@ -63,16 +63,7 @@ export const agLeaderEmulator: ProviderEmulator<AgLeaderCredentialFields> = {
       // [I] The OWIN server answers a failed client authentication with 400 invalid_client.
       if (account === undefined) return oauthError(reply, 400, 'invalid_client', 'Expected Authorization: Basic base64(publicKey:privateKey) with a known consumer key pair.');
       const form = formOf(request.body);
-      let outcome: GrantOutcome;
-      if (form['grant_type'] === 'authorization_code') {
-        if (form['code'] === undefined) return oauthError(reply, 400, 'invalid_request', 'The code parameter is required.');
-        outcome = ctx.redeemAuthorizationCode(account, { code: form['code'], redirectUri: form['redirect_uri'], codeVerifier: form['code_verifier'] });
-      } else if (form['grant_type'] === 'refresh_token') {
-        if (form['refresh_token'] === undefined) return oauthError(reply, 400, 'invalid_request', 'The refresh_token parameter is required.');
-        outcome = ctx.redeemRefreshToken(account, form['refresh_token']);
-      } else {
-        return oauthError(reply, 400, 'unsupported_grant_type', `The grant_type "${form['grant_type'] ?? ''}" is not supported; use authorization_code or refresh_token.`);
-      }
+      const outcome = ctx.redeemTokenRequest(account, form);
       if (!outcome.ok) return oauthError(reply, 400, outcome.error, outcome.description);
       const { tokens } = outcome;
       // [I] No `scope` in the answer: Leaf shows no tokenMetadata for AgLeader (leaf-api.md 3.3).

@@ -8,7 +8,7 @@
  */
 import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { EmulatedAccount, EmulatorContext, GrantOutcome, InjectedFault, ProviderEmulator } from '../provider-emulator.js';
+import type { EmulatedAccount, EmulatorContext, InjectedFault, ProviderEmulator } from '../provider-emulator.js';
 import type { HostUrls } from '../provider.js';
 import { CLAAS_HOSTS, MAX_PAGE_SIZE, type ClaasCredentialFields } from './client.js';
 
@@ -66,16 +66,7 @@ export const claasEmulator: ProviderEmulator<ClaasCredentialFields> = {
       const account = ctx.authenticateClient(request.headers.authorization);
       if (account === undefined) return oauthError(reply, 401, 'invalid_client', 'Client authentication failed.');
       const form = formOf(request.body);
-      let outcome: GrantOutcome;
-      if (form['grant_type'] === 'authorization_code') {
-        if (form['code'] === undefined) return oauthError(reply, 400, 'invalid_request', 'The code parameter is required.');
-        outcome = ctx.redeemAuthorizationCode(account, { code: form['code'], redirectUri: form['redirect_uri'], codeVerifier: form['code_verifier'] });
-      } else if (form['grant_type'] === 'refresh_token') {
-        if (form['refresh_token'] === undefined) return oauthError(reply, 400, 'invalid_request', 'The refresh_token parameter is required.');
-        outcome = ctx.redeemRefreshToken(account, form['refresh_token']);
-      } else {
-        return oauthError(reply, 400, 'unsupported_grant_type', `The grant_type "${form['grant_type'] ?? ''}" is not supported; use authorization_code or refresh_token.`);
-      }
+      const outcome = ctx.redeemTokenRequest(account, form);
       if (!outcome.ok) return oauthError(reply, 400, outcome.error, outcome.description);
       const { tokens } = outcome;
       return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send({

@@ -7,7 +7,7 @@
  */
 import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { EmulatedAccount, EmulatorContext, GrantOutcome, InjectedFault, ProviderEmulator } from '../provider-emulator.js';
+import type { EmulatedAccount, EmulatorContext, InjectedFault, ProviderEmulator } from '../provider-emulator.js';
 import type { HostUrls } from '../provider.js';
 import { CNHI_HOSTS, JSON_API_MEDIA_TYPE, SUBSCRIPTION_KEY_HEADER, type CnhiCredentialFields } from './client.js';
 
@@ -102,18 +102,9 @@ export const cnhiEmulator: ProviderEmulator<CnhiCredentialFields> = {
       const account = authenticateClient(ctx, request, form);
       // Auth0 answers a bad client with 401 access_denied.
       if (account === undefined) return auth0Error(reply, 401, 'access_denied', 'Unauthorized');
-      let outcome: GrantOutcome;
-      if (form['grant_type'] === 'authorization_code') {
-        if (form['code'] === undefined) return auth0Error(reply, 400, 'invalid_request', 'Missing required parameter: code');
-        outcome = ctx.redeemAuthorizationCode(account, { code: form['code'], redirectUri: form['redirect_uri'], codeVerifier: form['code_verifier'] });
-      } else if (form['grant_type'] === 'refresh_token') {
-        if (form['refresh_token'] === undefined) return auth0Error(reply, 400, 'invalid_request', 'Missing required parameter: refresh_token');
-        outcome = ctx.redeemRefreshToken(account, form['refresh_token']);
-      } else {
-        return auth0Error(reply, 403, 'unsupported_grant_type', `Unsupported grant type: ${form['grant_type'] ?? ''}`);
-      }
-      // Auth0 says invalid_grant with 403 ("Unknown or invalid refresh token.").
-      if (!outcome.ok) return auth0Error(reply, outcome.error === 'invalid_grant' ? 403 : 400, outcome.error, outcome.description);
+      const outcome = ctx.redeemTokenRequest(account, form);
+      // Auth0 answers invalid_grant ("Unknown or invalid refresh token.") and an unsupported grant type with 403.
+      if (!outcome.ok) return auth0Error(reply, outcome.error === 'invalid_grant' || outcome.error === 'unsupported_grant_type' ? 403 : 400, outcome.error, outcome.description);
       const { tokens } = outcome;
       const body: Record<string, unknown> = { access_token: tokens.accessToken, scope: tokens.scopes.join(' '), expires_in: tokens.expiresIn, token_type: 'Bearer' };
       // Auth0 returns a refresh token with the code (offline_access), and on refresh only when it rotates, which it does not here.

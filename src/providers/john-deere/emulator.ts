@@ -7,7 +7,7 @@
  */
 import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { EmulatedAccount, EmulatedOrganization, EmulatorContext, GrantOutcome, InjectedFault, ProviderEmulator } from '../provider-emulator.js';
+import type { EmulatedAccount, EmulatedOrganization, EmulatorContext, InjectedFault, ProviderEmulator } from '../provider-emulator.js';
 import type { HostUrls } from '../provider.js';
 import { DEERE_MEDIA_TYPE, JOHN_DEERE_HOSTS, type JohnDeereCredentialFields } from './client.js';
 
@@ -85,16 +85,7 @@ export const johnDeereEmulator: ProviderEmulator<JohnDeereCredentialFields> = {
       const account = ctx.authenticateClient(request.headers.authorization);
       if (account === undefined) return oktaError(reply, 401, 'invalid_client', 'Client authentication failed. Either the client or the client credentials are invalid.');
       const form = formOf(request.body);
-      let outcome: GrantOutcome;
-      if (form['grant_type'] === 'authorization_code') {
-        if (form['code'] === undefined) return oktaError(reply, 400, 'invalid_request', 'The code parameter is required.');
-        outcome = ctx.redeemAuthorizationCode(account, { code: form['code'], redirectUri: form['redirect_uri'], codeVerifier: form['code_verifier'] });
-      } else if (form['grant_type'] === 'refresh_token') {
-        if (form['refresh_token'] === undefined) return oktaError(reply, 400, 'invalid_request', 'The refresh_token parameter is required.');
-        outcome = ctx.redeemRefreshToken(account, form['refresh_token']);
-      } else {
-        return oktaError(reply, 400, 'unsupported_grant_type', `The grant_type "${form['grant_type'] ?? ''}" is not supported; use authorization_code or refresh_token.`);
-      }
+      const outcome = ctx.redeemTokenRequest(account, form);
       if (!outcome.ok) return oktaError(reply, 400, outcome.error, outcome.description);
       const { tokens } = outcome;
       // RFC 6749 section 5.1: token answers are never cached.

@@ -7,7 +7,7 @@
  */
 import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { EmulatedAccount, EmulatedField, EmulatedOrganization, EmulatorContext, GrantOutcome, InjectedFault, ProviderEmulator } from '../provider-emulator.js';
+import type { EmulatedAccount, EmulatedField, EmulatedOrganization, EmulatorContext, InjectedFault, ProviderEmulator } from '../provider-emulator.js';
 import type { HostUrls } from '../provider.js';
 import { RAVEN_FIELDS_PATHS, RAVEN_FIELDS_SCOPE, RAVEN_HOSTS, RAVEN_IDENTITY_PATHS, RAVEN_SCOPES, type RavenCredentialFields } from './client.js';
 
@@ -107,16 +107,7 @@ export const ravenEmulator: ProviderEmulator<RavenCredentialFields> = {
       // [I] IdentityServer3 answers every token error, a failed client authentication too, with 400.
       if (account === undefined) return oauthError(reply, 'invalid_client', 'Unknown client or wrong client secret (client_secret_post or client_secret_basic).');
       const form = formOf(request.body);
-      let outcome: GrantOutcome;
-      if (form['grant_type'] === 'authorization_code') {
-        if (form['code'] === undefined) return oauthError(reply, 'invalid_request', 'The code parameter is required.');
-        outcome = ctx.redeemAuthorizationCode(account, { code: form['code'], redirectUri: form['redirect_uri'], codeVerifier: form['code_verifier'] });
-      } else if (form['grant_type'] === 'refresh_token') {
-        if (form['refresh_token'] === undefined) return oauthError(reply, 'invalid_request', 'The refresh_token parameter is required.');
-        outcome = ctx.redeemRefreshToken(account, form['refresh_token']);
-      } else {
-        return oauthError(reply, 'unsupported_grant_type', `The grant_type "${form['grant_type'] ?? ''}" is not supported; use authorization_code or refresh_token.`);
-      }
+      const outcome = ctx.redeemTokenRequest(account, form);
       if (!outcome.ok) return oauthError(reply, outcome.error, outcome.description);
       const { tokens } = outcome;
       return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send({

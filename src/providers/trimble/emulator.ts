@@ -8,7 +8,7 @@
  */
 import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { EmulatedAccount, EmulatorContext, GrantOutcome, InjectedFault, ProviderEmulator } from '../provider-emulator.js';
+import type { EmulatedAccount, EmulatorContext, InjectedFault, ProviderEmulator } from '../provider-emulator.js';
 import type { HostUrls } from '../provider.js';
 import { BOOKMARK_PARAMETER, ORGANIZATION_AUTHORIZATION_PATH, TRIMBLE_HOSTS, type TrimbleCredentialFields } from './client.js';
 
@@ -87,17 +87,7 @@ export const trimbleEmulator: ProviderEmulator<TrimbleCredentialFields> = {
       const account = ctx.authenticateClient(request.headers.authorization);
       if (account === undefined) return oauthError(reply, 401, 'invalid_client', 'Client authentication failed.');
       const form = formOf(request.body);
-      let outcome: GrantOutcome;
-      if (form['grant_type'] === 'authorization_code') {
-        if (form['code'] === undefined) return oauthError(reply, 400, 'invalid_request', 'The code parameter is required.');
-        outcome = ctx.redeemAuthorizationCode(account, { code: form['code'], redirectUri: form['redirect_uri'], codeVerifier: form['code_verifier'] });
-      } else if (form['grant_type'] === 'refresh_token') {
-        if (form['refresh_token'] === undefined) return oauthError(reply, 400, 'invalid_request', 'The refresh_token parameter is required.');
-        outcome = ctx.redeemRefreshToken(account, form['refresh_token']);
-      } else {
-        // Client credentials (one business entity, providers.md 5.1) are not a grower's grant; the sandbox has none.
-        return oauthError(reply, 400, 'unsupported_grant_type', `The grant_type "${form['grant_type'] ?? ''}" is not served by the sandbox; use authorization_code or refresh_token.`);
-      }
+      const outcome = ctx.redeemTokenRequest(account, form);
       if (!outcome.ok) return oauthError(reply, 400, outcome.error, outcome.description);
       const { tokens } = outcome;
       // `LoginToken.cs`: token_type, expires_in, access_token; plus the new single-use refresh
