@@ -125,30 +125,6 @@ describe('the Agvance adapter against its emulator', () => {
     expect(await sandbox.stats(id)).toMatchObject({ apiCalls: 2, rateLimited: 1 });
   });
 
-  it('fails every call with errorRate 1: retry_later with the Retry-After of the injected 503', async () => {
-    const { id, ctx, credential } = await connect();
-    await sandbox.setFaults(id, { errorRate: 1 });
-    expect(await failure(agvanceAdapter.refresh(credential(), ctx))).toMatchObject({ errorClass: 'retry_later', status: 503, retryAfterMs: 1_000 });
-  });
-
-  it('slows every answer by the latency fault', async () => {
-    const { id, ctx, credential } = await connect();
-    await sandbox.setFaults(id, { latencyMs: 150 });
-    const started = performance.now();
-    await agvanceAdapter.validate(credential(), ctx); // a login and a data call
-    expect(performance.now() - started).toBeGreaterThanOrEqual(2 * 150 - 10);
-  });
-
-  it('drops connections while down: retry_later with no answer, and answers again after', async () => {
-    const { id, ctx, credential } = await connect();
-    await sandbox.setFaults(id, { downForSeconds: 30 });
-    const error = await failure(agvanceAdapter.refresh(credential(), ctx));
-    expect(error.errorClass).toBe('retry_later');
-    expect(error.status).toBeUndefined();
-    sandbox.advanceClock(31_000);
-    await expect(agvanceAdapter.refresh(credential(), ctx)).resolves.toMatchObject({ accessToken: expect.any(String) });
-  });
-
   it('lists no customers in the empty scenario, and still validates', async () => {
     const { fields, ctx, credential } = await connect({ scenario: 'empty' });
     const session = await agvanceAdapter.validate(credential(), ctx);

@@ -121,26 +121,6 @@ describe('the CLAAS adapter against its emulator', () => {
     expect(await sandbox.stats(id)).toMatchObject({ apiCalls: 3, rateLimited: 1 });
   });
 
-  it('fails every call with errorRate 1: 503 with Retry-After, retry_later', async () => {
-    const { id, ctx, credential } = await connect();
-    await sandbox.setFaults(id, { errorRate: 1 });
-    expect(await failure(claasAdapter.refresh(credential(), ctx))).toMatchObject({ errorClass: 'retry_later', status: 503, retryAfterMs: 1_000 });
-  });
-
-  it('gives no answer while down: retry_later', async () => {
-    const { id, ctx, credential } = await connect();
-    await sandbox.setFaults(id, { downForSeconds: 60 });
-    expect((await failure(claasAdapter.validate(credential(), ctx))).errorClass).toBe('retry_later');
-  });
-
-  it('slows every answer by the latency fault', async () => {
-    const { id, ctx, credential } = await connect();
-    await sandbox.setFaults(id, { latencyMs: 150 });
-    const started = performance.now();
-    await claasAdapter.validate(credential(), ctx); // one token call, one API call
-    expect(performance.now() - started).toBeGreaterThanOrEqual(2 * 150 - 10);
-  });
-
   it('takes the machines scope away with limitedPermission: a 403 problem, forbidden_scope', async () => {
     const { id, ctx, credential } = await connect();
     await sandbox.setFaults(id, { limitedPermission: true });

@@ -131,21 +131,6 @@ describe('the Climate FieldView adapter against its emulator', () => {
     expect(await sandbox.stats(id)).toMatchObject({ apiCalls: 3, rateLimited: 1 });
   });
 
-  it('fails every call with errorRate 1: 503 Server Busy with Retry-After, retry_later', async () => {
-    const { id, ctx, credential } = await connect();
-    await sandbox.setFaults(id, { errorRate: 1 });
-    const error = await failure(climateFieldViewAdapter.refresh(credential(), ctx));
-    expect(error).toMatchObject({ errorClass: 'retry_later', status: 503, retryAfterMs: 1_000 });
-  });
-
-  it('slows every answer by the latency fault', async () => {
-    const { id, ctx, credential } = await connect();
-    await sandbox.setFaults(id, { latencyMs: 150 });
-    const started = performance.now();
-    await climateFieldViewAdapter.validate(credential(), ctx); // one token call, one API call
-    expect(performance.now() - started).toBeGreaterThanOrEqual(2 * 150 - 10);
-  });
-
   it('takes fields:read away with limitedPermission: forbidden_scope', async () => {
     const { id, ctx, credential } = await connect();
     await sandbox.setFaults(id, { limitedPermission: true });

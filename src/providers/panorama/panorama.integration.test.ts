@@ -213,16 +213,6 @@ describe('the Panorama adapter against its emulator', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(2 * 150 - 10);
   });
 
-  it('drops connections while down: retry_later with no answer, and answers again after', async () => {
-    const { id, ctx, credential } = await connect();
-    await sandbox.setFaults(id, { downForSeconds: 30 });
-    const error = await failure(panoramaAdapter.refresh(credential(), ctx));
-    expect(error.errorClass).toBe('retry_later');
-    expect(error.status).toBeUndefined();
-    sandbox.advanceClock(31_000);
-    await expect(panoramaAdapter.refresh(credential(), ctx)).resolves.toMatchObject({ accessToken: expect.any(String) });
-  });
-
   it("validates in the empty scenario: the grower's own operation is always there", async () => {
     const { ctx, credential } = await connect({ scenario: 'empty' });
     await expect(panoramaAdapter.validate(credential(), ctx)).resolves.toBeDefined();
