@@ -131,6 +131,13 @@ export interface FileEntry {
   stream(): AsyncIterable<Uint8Array>;
 }
 
+/** Random access to the bytes of one file (a zip on disk, an upload in the blob store). */
+export interface ByteSource {
+  readonly size: number;
+  /** Exactly `length` bytes from `offset` (fewer only at the end of the file). */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
 /** A folder of files: a directory on disk, a zip (nested zips expanded), or files in memory. */
 export interface FileSet {
   readonly entries: readonly FileEntry[];
