@@ -40,7 +40,7 @@ export function fileSetFromMemory(files: Record<string, Uint8Array | string>): F
       return {
         path: name,
         size: bytes.length,
-        // eslint-disable-next-line @typescript-eslint/require-await
+         
         stream: async function* () { for (let i = 0; i < bytes.length; i += CHUNK) yield bytes.subarray(i, i + CHUNK); },
       };
     }),
@@ -65,6 +65,6 @@ export function byteSourceFromFile(file: string): ByteSource & { close(): void }
 
 /** Random access to bytes in memory. */
 export function byteSourceFromBytes(bytes: Uint8Array): ByteSource {
-  // eslint-disable-next-line @typescript-eslint/require-await
+   
   return { size: bytes.length, read: async (offset, length) => bytes.subarray(offset, offset + length) };
 }
