@@ -35,7 +35,7 @@ import type { Exchange } from '../providers/redact-exchange.js';
 import type { CredentialEventsRepository } from '../storage/repositories/credential-events.js';
 import type { CredentialsRepository, CredentialStateUpdate } from '../storage/repositories/credentials.js';
 import type { UsersRepository } from '../storage/repositories/users.js';
-import type { UnitOfWork } from '../storage/unit-of-work.js';
+import type { Transact, UnitOfWork } from '../storage/unit-of-work.js';
 import type { AlertOutbox } from './alerts.js';
 import { credentialSecretsAad, type SecretKeysService } from './secret-keys.js';
 
@@ -118,6 +118,8 @@ export interface CredentialsServiceOptions {
   keepAliveMs?: number;
   /** Where status transitions, connections and deletions raise their alerts (services/alerts.ts). */
   alerts?: AlertOutbox;
+  /** Transactions over the credential tables, so a refresh's writes commit once. */
+  transact?: Transact;
 }
 
 /** An alert a credential write raises once it commits. */
@@ -265,26 +267,37 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
     if (alert === undefined || outbox === undefined) return write();
     return outbox.transact(async (uow) => {
       const result = await write(uow);
-      if (wrote(result)) {
-        const provider = providers[alert.record.provider];
-        const identity = provider?.clientIdentityField === undefined ? undefined : alert.record.display[provider.clientIdentityField];
-        await outbox.emit(
-          uow,
-          credentialAlert({
-            type: alert.type,
-            ownerId: alert.record.ownerId,
-            credentialId: alert.record.id,
-            userId: alert.record.userId,
-            status: alert.status,
-            provider: { apiName: provider?.apiName ?? alert.record.provider, name: provider?.name ?? alert.record.provider },
-            credential: typeof identity === 'string' ? identity : null,
-            reason: alert.reason,
-          }),
-        );
-      }
+      if (wrote(result)) await emitAlert(uow, alert);
       return result;
     });
   }
+
+  async function emitAlert(uow: UnitOfWork, alert: PendingAlert): Promise<void> {
+    const outbox = options.alerts;
+    if (outbox === undefined) return;
+    const provider = providers[alert.record.provider];
+    const identity = provider?.clientIdentityField === undefined ? undefined : alert.record.display[provider.clientIdentityField];
+    await outbox.emit(
+      uow,
+      credentialAlert({
+        type: alert.type,
+        ownerId: alert.record.ownerId,
+        credentialId: alert.record.id,
+        userId: alert.record.userId,
+        status: alert.status,
+        provider: { apiName: provider?.apiName ?? alert.record.provider, name: provider?.name ?? alert.record.provider },
+        credential: typeof identity === 'string' ? identity : null,
+        reason: alert.reason,
+      }),
+    );
+  }
+
+  /** Runs `work` in one transaction when the service has one to offer, else statement by statement. */
+  const inTransaction = <T>(work: (uow?: UnitOfWork) => Promise<T>): Promise<T> => {
+    const transact = options.transact ?? options.alerts?.transact;
+    return transact === undefined ? work() : transact(work);
+  };
+
   /** The alert of a status decision, if it raises one. */
   const alertOf = (record: CredentialRecord, decision: StatusDecision): PendingAlert | undefined =>
     decision.alert === undefined ? undefined : { type: decision.alert, record, status: decision.status, reason: decision.reason };
@@ -292,9 +305,11 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
   async function refreshUnderLease(credentialId: string, force: boolean, requestedAt: string): Promise<RefreshResult> {
     const leaseOwner = `${processId}:${crypto.randomUUID()}`;
     const deadline = clock() + waitMs;
+    let leased: CredentialRecord | undefined;
     for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
       const now = nowIso(clock);
-      if (await credentials.tryAcquireLease(credentialId, leaseOwner, now, new Date(clock() + leaseMs).toISOString())) break;
+      leased = await credentials.tryAcquireLease(credentialId, leaseOwner, now, new Date(clock() + leaseMs).toISOString());
+      if (leased !== undefined) break;
       const current = await credentials.findById(credentialId);
       if (current === undefined) throw new FurrowError('not_found', `Credential ${credentialId} no longer exists.`);
       // Another process is refreshing; its result serves us if it completed after we asked.
@@ -307,8 +322,8 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
 
     let completed = false;
     try {
-      const record = await credentials.findById(credentialId);
-      if (record === undefined) throw new FurrowError('not_found', `Credential ${credentialId} no longer exists.`);
+      // The row as the lease found it: nobody else writes tokens while we hold it.
+      const record = leased;
       const satisfied = force ? record.lastRefreshAt !== null && record.lastRefreshAt >= requestedAt : !isDue(record);
       if (satisfied) return { refreshed: false, record, outcome: undefined };
       const provider = providerOf(record.provider);
@@ -344,15 +359,22 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
         outcome = { ok: false, errorClass: error.errorClass };
         ({ update, changes, decision } = decide(record, outcome, nowIso(clock)));
       }
-      // The lease's write-and-release stays one statement; its alert joins it in one transaction.
-      const written = await writeWithAlert(alertOf(record, decision), (uow) => credentials.completeLease(record.id, leaseOwner, update, uow));
+      // One commit per refresh: the lease's write-and-release, the exchanges it made and the alert
+      // it raises. Nothing is recorded when the lease was lost (the write matched no row).
+      const alert = alertOf(record, decision);
+      const written = await inTransaction(async (uow) => {
+        const row = await credentials.completeLease(record.id, leaseOwner, update, uow);
+        if (row === undefined) return undefined;
+        await events.append(record.ownerId, [...exchanges.map((e) => exchangeEvent(record.id, e)), ...changes], uow);
+        if (alert !== undefined && uow !== undefined) await emitAlert(uow, alert);
+        return row;
+      });
       completed = true;
-      if (!written) {
+      if (written === undefined) {
         // Our lease expired mid-call and someone else took over; whatever we got is stale.
         throw new ProviderError({ errorClass: 'retry_later', reason: 'the refresh lease expired before the provider answered' });
       }
-      await events.append(record.ownerId, [...exchanges.map((e) => exchangeEvent(record.id, e)), ...changes]);
-      const stored = (await credentials.findById(record.id)) ?? record;
+      const stored = written;
       if (failure !== undefined && (failure.errorClass === 'rate_limited' || failure.errorClass === 'retry_later')) throw failure;
       await schedule(stored);
       return { refreshed: failure === undefined, record: stored, outcome };
@@ -373,11 +395,11 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
     if (!sameFields(decrypt(existing).fields, fields)) return undefined;
     const leaseOwner = `${processId}:${crypto.randomUUID()}`;
     const deadline = clock() + waitMs;
-    for (let wait = 20; !(await credentials.tryAcquireLease(existing.id, leaseOwner, nowIso(clock), new Date(clock() + leaseMs).toISOString())); wait = Math.min(wait * 2, 500)) {
+    let current: CredentialRecord | undefined;
+    for (let wait = 20; (current = await credentials.tryAcquireLease(existing.id, leaseOwner, nowIso(clock), new Date(clock() + leaseMs).toISOString())) === undefined; wait = Math.min(wait * 2, 500)) {
       if (clock() > deadline) throw new FurrowError('provider_unavailable', `A refresh of credential ${existing.id} has run for over ${waitMs} ms; nothing was changed. Post the credentials again later.`);
       await sleep(wait + Math.random() * wait);
     }
-    const current = (await credentials.findById(existing.id)) ?? existing;
     const stored = decrypt(current);
     const release = async (issued?: TokenSet) => {
       if (issued === undefined) return credentials.releaseLease(current.id, leaseOwner);

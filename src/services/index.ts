@@ -97,6 +97,7 @@ export function createServices(storage: Storage, options: ServicesOptions): Serv
       sandboxBaseUrl: options.sandboxBaseUrl ?? (() => undefined),
       clock,
       alerts,
+      transact: transactor(db),
     }),
   };
   return {

@@ -2,13 +2,14 @@ import type { Kysely } from 'kysely';
 import type { CredentialEvent, Page, PageRequest } from '../../domain/index.js';
 import type { StorageDialect } from '../dialect/dialect.js';
 import type { Database } from '../schema.js';
+import type { UnitOfWork } from '../unit-of-work.js';
 
 /** The events log of credentials: provider exchanges and status changes, kept 30 days. */
 export function credentialEventsRepository(db: Kysely<Database>, dialect: StorageDialect) {
   return {
-    async append(ownerId: string, events: CredentialEvent[]): Promise<void> {
+    async append(ownerId: string, events: CredentialEvent[], uow?: UnitOfWork): Promise<void> {
       if (events.length === 0) return;
-      await db
+      await (uow?.db ?? db)
         .insertInto('credential_events')
         .values(
           events.map((e) => ({

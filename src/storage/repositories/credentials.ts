@@ -137,30 +137,33 @@ export function credentialsRepository(db: Kysely<Database>, dialect: StorageDial
     },
     /**
      * Takes the refresh lease if nobody holds an unexpired one. A compare-and-set: of several
-     * processes asking at once, exactly one gets `true`.
+     * processes asking at once, exactly one gets the row (as it stands under the lease).
      */
-    async tryAcquireLease(id: string, owner: string, now: string, until: string): Promise<boolean> {
-      const result = await db
+    async tryAcquireLease(id: string, owner: string, now: string, until: string): Promise<CredentialRecord | undefined> {
+      // RETURNING hands back the row as it is under our lease: no second read.
+      const row = await db
         .updateTable('credentials')
         .set({ refresh_lease_owner: owner, refresh_lease_until: until })
         .where('id', '=', id)
         .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now)]))
+        .returningAll()
         .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+      return row === undefined ? undefined : toRecord(row);
     },
     /**
      * Writes the outcome of a refresh and releases the lease in one statement, only while the
      * caller still holds it: a holder whose lease expired must not overwrite a newer token. Given a
      * unit of work, it is still one statement, inside the caller's transaction.
      */
-    async completeLease(id: string, owner: string, update: CredentialStateUpdate, uow?: UnitOfWork): Promise<boolean> {
-      const result = await (uow?.db ?? db)
+    async completeLease(id: string, owner: string, update: CredentialStateUpdate, uow?: UnitOfWork): Promise<CredentialRecord | undefined> {
+      const row = await (uow?.db ?? db)
         .updateTable('credentials')
         .set({ ...columns(update), refresh_lease_owner: null, refresh_lease_until: null })
         .where('id', '=', id)
         .where('refresh_lease_owner', '=', owner)
+        .returningAll()
         .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+      return row === undefined ? undefined : toRecord(row);
     },
     async releaseLease(id: string, owner: string): Promise<void> {
       await db.updateTable('credentials').set({ refresh_lease_owner: null, refresh_lease_until: null }).where('id', '=', id).where('refresh_lease_owner', '=', owner).execute();
