@@ -20,7 +20,7 @@
  * child process), so Furrow's rate shows as a fraction of what the emulator can serve.
  *
  * Run: `npx tsx bench/credentials.ts [N] [--sqlite-workers 16,32] [--postgres-workers 16]
- * [--postgres-processes 1,3] [--only sqlite|postgres] [--profile <dir>] [--no-analyze]`
+ * [--postgres-processes 1,3] [--only sqlite|postgres] [--emulator separate,in-process] [--profile <dir>] [--no-analyze]`
  * (N default 10,000; PostgreSQL from FURROW_TEST_DATABASE_URL or the default test server, skipped
  * when unreachable). A full run at 10,000 takes about 15 minutes, most of it connecting. `run()`
  * returns the figures and `format()` prints them.
@@ -55,6 +55,12 @@ export interface CredentialsBenchOptions {
   postgresWorkers?: number;
   /** Worker process counts to try on PostgreSQL, one setup each; default [1, 3]. */
   postgresProcesses?: number[];
+  /**
+   * Where the John Deere emulator runs: `separate`, a process of its own (as the provider's servers
+   * are elsewhere; Furrow reaches it through FURROW_SANDBOX_URL), or `in-process`, inside the API
+   * process being measured. Default both for SQLite, `separate` for PostgreSQL.
+   */
+  emulators?: ('separate' | 'in-process')[];
   /** Which databases; default both (PostgreSQL skipped with a note when unreachable). */
   databases?: ('sqlite' | 'postgres')[];
   /**
@@ -97,6 +103,8 @@ export interface CpuSeconds {
   workers: number[];
   /** The PostgreSQL backends of this database (other databases on the server and its background processes count as "other"). */
   postgres: number;
+  /** The emulator's own process, when it runs apart (it stands for John Deere: not Furrow's CPU). */
+  emulator: number;
   /** The rest: the benchmark's baseline children (none while timed), and anything else on the machine. */
   other: number;
 }
@@ -153,6 +161,7 @@ export interface CredentialsBenchReport {
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const TOKEN_CLIENT = fileURLToPath(new URL('./credentials-token-client.ts', import.meta.url));
+const EMULATOR_HOST = fileURLToPath(new URL('./credentials-emulator-host.ts', import.meta.url));
 const TOKEN_PATH = `/sandbox/john-deere${new URL(JOHN_DEERE_HOSTS.signIn.STAGE).pathname}/v1/token`;
 const USERS = '/services/usermanagement/api/users';
 /** Requests in flight while connecting credentials through the API. */
@@ -172,8 +181,10 @@ export async function run(options: CredentialsBenchOptions = {}): Promise<Creden
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'})`;
 
   if (databases.includes('sqlite')) {
-    for (const workers of options.sqliteWorkers ?? [16, 32]) {
-      results.push(await measureSetup({ database: 'sqlite', processes: 0, concurrency: workers, n, profileDir: options.profileDir }, log));
+    for (const emulator of options.emulators ?? ['separate', 'in-process']) {
+      for (const workers of options.sqliteWorkers ?? [16]) {
+        results.push(await measureSetup({ database: 'sqlite', processes: 0, concurrency: workers, n, profileDir: options.profileDir, emulator }, log));
+      }
     }
   }
   if (databases.includes('postgres')) {
@@ -189,7 +200,9 @@ export async function run(options: CredentialsBenchOptions = {}): Promise<Creden
             : ' ANALYZE runs before the timed part, as autovacuum would have on a database whose credentials arrived over time.'),
       );
       for (const processes of options.postgresProcesses ?? [1, 3]) {
-        results.push(await measureSetup({ database: 'postgres', processes, concurrency: options.postgresWorkers ?? 16, n, adminUrl, profileDir: options.profileDir, analyze: options.analyze ?? true }, log));
+        for (const emulator of options.emulators ?? ['separate']) {
+          results.push(await measureSetup({ database: 'postgres', processes, concurrency: options.postgresWorkers ?? 16, n, adminUrl, profileDir: options.profileDir, analyze: options.analyze ?? true, emulator }, log));
+        }
       }
     }
   }
@@ -223,6 +236,7 @@ interface SetupSpec {
   adminUrl?: string;
   profileDir?: string | undefined;
   analyze?: boolean;
+  emulator: 'separate' | 'in-process';
 }
 
 interface Owner {
@@ -230,6 +244,7 @@ interface Owner {
 }
 
 interface ConnectedAccount {
+  /** The owner of the account at the sandbox (the emulator host's own when it runs apart). */
   owner: Owner;
   accountId: string;
 }
@@ -238,9 +253,10 @@ async function measureSetup(spec: SetupSpec, log: (line: string) => void): Promi
   const { n } = spec;
   const totalConcurrency = spec.concurrency * Math.max(1, spec.processes);
   const label =
-    spec.database === 'sqlite'
+    (spec.database === 'sqlite'
       ? `SQLite, 1 process, ${spec.concurrency} in-process workers`
-      : `PostgreSQL, ${spec.processes} worker process${spec.processes === 1 ? '' : 'es'} x ${spec.concurrency}`;
+      : `PostgreSQL, ${spec.processes} worker process${spec.processes === 1 ? '' : 'es'} x ${spec.concurrency}`) +
+    (spec.emulator === 'separate' ? ', emulator in its own process' : ', emulator in the API process');
   const say = (line: string) => log(`[${label}] ${line}`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'furrow-bench-credentials-'));
   let drop = async () => {};
@@ -262,7 +278,14 @@ async function measureSetup(spec: SetupSpec, log: (line: string) => void): Promi
   };
   let furrow: Furrow | undefined;
   const workers: WorkerProcess[] = [];
+  let host: EmulatorHost | undefined;
   try {
+    const ownerCount = Math.ceil(n / MAX_ACCOUNTS_PER_OWNER);
+    if (spec.emulator === 'separate') {
+      host = await startEmulatorHost(ownerCount + 1);
+      Object.assign(env, { FURROW_SANDBOX_URL: `${host.url}/sandbox` });
+      say(`emulator in its own process at ${host.url}`);
+    }
     furrow = await createFurrow(loadConfig(env), { role: 'serve', logger: pino({ level: 'silent' }), announce: () => {} });
     await furrow.start();
     const url = furrow.url!;
@@ -270,14 +293,16 @@ async function measureSetup(spec: SetupSpec, log: (line: string) => void): Promi
 
     // API owners: the sandbox keeps 1,000 accounts per owner, so one owner per 1,000 credentials,
     // and one more whose accounts hold the baseline's grants.
-    const ownerCount = Math.ceil(n / MAX_ACCOUNTS_PER_OWNER);
     const owners: Owner[] = [];
     for (let i = 0; i <= ownerCount; i++) {
       const email = `bench-${i}@example.com`;
       await furrow.services.apiOwners.create(email, OWNER_PASSWORD);
       owners.push({ token: (await furrow.services.apiOwners.authenticate(email, OWNER_PASSWORD, true)).idToken });
     }
-    const baselineOwner = owners.pop()!;
+    // The sandbox's control API, where accounts are made and their stats read.
+    const sandboxUrl = host?.url ?? url;
+    const sandboxOwners = host?.tokens.map((token) => ({ token })) ?? owners;
+    const baselineOwner = sandboxOwners[ownerCount]!;
 
     say(`connecting ${n} John Deere credentials through the API (${CONNECT_PARALLEL} requests in flight)`);
     const accounts: ConnectedAccount[] = new Array<ConnectedAccount>(n);
@@ -286,10 +311,11 @@ async function measureSetup(spec: SetupSpec, log: (line: string) => void): Promi
     const connectStart = performance.now();
     await inParallel(n, CONNECT_PARALLEL, async (i) => {
       const owner = owners[Math.floor(i / MAX_ACCOUNTS_PER_OWNER)]!;
+      const sandboxOwner = sandboxOwners[Math.floor(i / MAX_ACCOUNTS_PER_OWNER)]!;
       const user = await call<{ id: string }>(url, owner, 'POST', USERS, { name: `grower ${i}` }, 201);
-      const account = await call<{ id: string; credentials: Record<string, unknown> }>(url, owner, 'POST', '/sandbox/api/accounts', { provider: 'john-deere', scenario: 'empty' }, 201);
+      const account = await call<{ id: string; credentials: Record<string, unknown> }>(sandboxUrl, sandboxOwner, 'POST', '/sandbox/api/accounts', { provider: 'john-deere', scenario: 'empty' }, 201);
       await call(url, owner, 'POST', `${USERS}/${user.id}/john-deere-credentials`, account.credentials, 201);
-      accounts[i] = { owner, accountId: account.id };
+      accounts[i] = { owner: sandboxOwner, accountId: account.id };
     });
     const connectSeconds = (performance.now() - connectStart) / 1000;
     await connectProfiler?.stop(profileFile('connect'));
@@ -298,7 +324,7 @@ async function measureSetup(spec: SetupSpec, log: (line: string) => void): Promi
     // Grants for the baseline, on accounts no credential uses.
     const baselineGrants: SandboxGrant[] = [];
     await inParallel(Math.min(n, MAX_ACCOUNTS_PER_OWNER), CONNECT_PARALLEL, async () => {
-      const account = await call<{ credentials: SandboxGrant }>(url, baselineOwner, 'POST', '/sandbox/api/accounts', { provider: 'john-deere', scenario: 'empty' }, 201);
+      const account = await call<{ credentials: SandboxGrant }>(sandboxUrl, baselineOwner, 'POST', '/sandbox/api/accounts', { provider: 'john-deere', scenario: 'empty' }, 201);
       baselineGrants.push({ clientKey: account.credentials.clientKey, clientSecret: account.credentials.clientSecret, refreshToken: account.credentials.refreshToken });
     });
 
@@ -325,7 +351,7 @@ async function measureSetup(spec: SetupSpec, log: (line: string) => void): Promi
     // The backends of this database (pools are open by now and stay open while timed).
     const backends = async () =>
       furrow!.queue.kind === 'postgres' ? (await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(db)).rows.map((r) => r.pid) : [];
-    const cpuBefore = cpuSnapshot(workers, await backends());
+    const cpuBefore = cpuSnapshot(workers, await backends(), host);
     const heapMb = process.memoryUsage().heapUsed / 2 ** 20;
     const started = new Date();
     const since = started.toISOString();
@@ -349,7 +375,7 @@ async function measureSetup(spec: SetupSpec, log: (line: string) => void): Promi
       await sleep(POLL_MS);
     }
     const observedSeconds = (performance.now() - start) / 1000;
-    const cpu = cpuSpent(cpuBefore, cpuSnapshot(workers, [...new Set([...cpuBefore.postgres.keys(), ...(await backends())])]), observedSeconds);
+    const cpu = cpuSpent(cpuBefore, cpuSnapshot(workers, [...new Set([...cpuBefore.postgres.keys(), ...(await backends())])], host), observedSeconds);
     if (profiler !== undefined) {
       const file = profileFile('refresh');
       await profiler.stop(file);
@@ -371,9 +397,9 @@ async function measureSetup(spec: SetupSpec, log: (line: string) => void): Promi
     const notOk = Number((await db.selectFrom('credentials').select((eb) => eb.fn.countAll().as('n')).where('status', '!=', 'OK').executeTakeFirstOrThrow()).n);
 
     say('reading the emulator stats of every account');
-    const emulator = await emulatorTotals(url, accounts);
+    const emulator = await emulatorTotals(sandboxUrl, accounts);
 
-    const tokenJob: TokenClientJob = { tokenUrl: `${url}${TOKEN_PATH}`, grants: baselineGrants, calls: n, concurrency: totalConcurrency, warmupCalls: Math.min(1000, n) };
+    const tokenJob: TokenClientJob = { tokenUrl: `${sandboxUrl}${TOKEN_PATH}`, grants: baselineGrants, calls: n, concurrency: totalConcurrency, warmupCalls: Math.min(1000, n) };
     say(`baseline: ${n} refresh grants straight to the emulator, ${totalConcurrency} in flight, from this process`);
     const inProcess = await hammerTokenEndpoint(tokenJob);
     say(`baseline: the same from a child process`);
@@ -411,6 +437,7 @@ async function measureSetup(spec: SetupSpec, log: (line: string) => void): Promi
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
     await furrow?.stop();
+    await host?.stop();
     await drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
@@ -462,6 +489,44 @@ async function waitForNoDueJobs(furrow: Furrow, timeoutMs: number): Promise<void
   };
   const deadline = Date.now() + timeoutMs;
   while ((await due()) > 0 && Date.now() < deadline) await sleep(100);
+}
+
+interface EmulatorHost {
+  child: ChildProcess;
+  url: string;
+  tokens: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts bench/credentials-emulator-host.ts and waits for its `{ url, tokens }` line. */
+async function startEmulatorHost(owners: number): Promise<EmulatorHost> {
+  const child = spawn(process.execPath, ['--import', 'tsx', EMULATOR_HOST, String(owners)], {
+    cwd: REPO,
+    // eslint-disable-next-line no-restricted-syntax -- the child needs a PATH, and nothing else of ours
+    env: { PATH: process.env.PATH ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const first = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the emulator host did not start within 60 s: ${stderr}`)), 60_000);
+    child.once('exit', (code) => reject(new Error(`the emulator host exited with ${code}: ${stderr}`)));
+    readline.createInterface({ input: child.stdout! }).once('line', (line) => {
+      clearTimeout(timer);
+      resolve(line);
+    });
+  });
+  const { url, tokens } = JSON.parse(first) as { url: string; tokens: string[] };
+  return {
+    child,
+    url,
+    tokens,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 interface WorkerProcess {
@@ -559,11 +624,18 @@ interface CpuSnapshot {
   self: number;
   workers: number[];
   postgres: Map<number, number>;
+  emulator: number;
 }
 
-function cpuSnapshot(workers: WorkerProcess[], postgresPids: number[]): CpuSnapshot {
+function cpuSnapshot(workers: WorkerProcess[], postgresPids: number[], host: EmulatorHost | undefined): CpuSnapshot {
   const usage = process.cpuUsage();
-  return { machineBusy: machineBusySeconds(), self: (usage.user + usage.system) / 1e6, workers: workers.map((w) => processSeconds(w.child.pid)), postgres: postgresSeconds(postgresPids) };
+  return {
+    machineBusy: machineBusySeconds(),
+    self: (usage.user + usage.system) / 1e6,
+    workers: workers.map((w) => processSeconds(w.child.pid)),
+    postgres: postgresSeconds(postgresPids),
+    emulator: host === undefined ? 0 : processSeconds(host.child.pid),
+  };
 }
 
 /** CPU seconds of the PostgreSQL backends serving this database (not other databases of the server), by pid. */
@@ -577,8 +649,9 @@ function cpuSpent(before: CpuSnapshot, after: CpuSnapshot, wallSeconds: number):
   const workers = after.workers.map((s, i) => s - (before.workers[i] ?? 0));
   let postgres = 0;
   for (const [pid, s] of after.postgres) if (s > 0) postgres += s - (before.postgres.get(pid) ?? 0); // 0: exited meanwhile
-  const other = Math.max(0, machine - apiProcess - workers.reduce((a, b) => a + b, 0) - postgres);
-  return { wallSeconds, machine, cores: os.cpus().length, apiProcess, workers, postgres, other };
+  const emulator = after.emulator - before.emulator;
+  const other = Math.max(0, machine - apiProcess - workers.reduce((a, b) => a + b, 0) - postgres - emulator);
+  return { wallSeconds, machine, cores: os.cpus().length, apiProcess, workers, postgres, emulator, other };
 }
 
 function machineBusySeconds(): number {
@@ -652,7 +725,8 @@ export function format(report: CredentialsBenchReport): string {
     ['emulator refreshes / token requests (incl. connect)', ...rs.map((r) => `${r.emulator.refreshes} / ${r.emulator.tokenRequests}`)],
     ['failed jobs / credentials not OK', ...rs.map((r) => `${r.failedJobs} / ${r.notOk}`)],
     ['CPU busy while timed (of all cores)', ...rs.map((r) => `${fixed((100 * r.cpu.machine) / (r.cpu.cores * r.cpu.wallSeconds), 0)}% of ${r.cpu.cores}`)],
-    ['CPU s: API+emulator process', ...rs.map((r) => fixed(r.cpu.apiProcess, 1))],
+    ['CPU s: API process (with the emulator when in-process)', ...rs.map((r) => fixed(r.cpu.apiProcess, 1))],
+    ['CPU s: emulator process (John Deere\'s side)', ...rs.map((r) => (r.cpu.emulator === 0 ? '-' : fixed(r.cpu.emulator, 1)))],
     ['CPU s: worker processes', ...rs.map((r) => (r.cpu.workers.length === 0 ? '-' : r.cpu.workers.map((s) => fixed(s, 1)).join(' + ')))],
     ['CPU s: PostgreSQL backends of this database', ...rs.map((r) => fixed(r.cpu.postgres, 1))],
     ['CPU s: anything else on the machine', ...rs.map((r) => fixed(r.cpu.other, 1))],
@@ -698,6 +772,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       only: { type: 'string' },
       profile: { type: 'string' },
       'no-analyze': { type: 'boolean' },
+      emulator: { type: 'string' },
     },
   });
   const list = (text: string | undefined) => (text === undefined ? undefined : text.split(',').map((s) => Number(s.trim())));
@@ -705,7 +780,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new Error(`expected a positive whole number of credentials, found "${positionals[0]}"`);
   const only = values.only;
   if (only !== undefined && only !== 'sqlite' && only !== 'postgres') throw new Error(`--only: expected sqlite or postgres, found "${only}"`);
+  const emulators = values.emulator?.split(',').map((e) => e.trim());
+  if (emulators !== undefined && !emulators.every((e) => e === 'separate' || e === 'in-process')) throw new Error(`--emulator: expected separate and/or in-process, found "${values.emulator}"`);
   const report = await run({
+    emulators: emulators as ('separate' | 'in-process')[] | undefined,
     credentials: n,
     sqliteWorkers: list(values['sqlite-workers']),
     postgresWorkers: values['postgres-workers'] === undefined ? undefined : Number(values['postgres-workers']),

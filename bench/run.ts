@@ -22,6 +22,26 @@ const benches: Record<string, () => Promise<string>> = {
     const { run, format } = await import('./alerts.js');
     return format(await run());
   },
+  'standard-output': async () => {
+    const { run, format } = await import('./standard-output.js');
+    return format(await run());
+  },
+  'machine-files': async () => {
+    const { run, format } = await import('./machine-files.js');
+    return format(run());
+  },
+  isoxml: async () => {
+    const { run, format } = await import('./isoxml.js');
+    return format(await run());
+  },
+  allocation: async () => {
+    const { run, format } = await import('./allocation.js');
+    return format(await run());
+  },
+  'field-operations': async () => {
+    const { run, format } = await import('./field-operations.js');
+    return format(await run());
+  },
 };
 
 const wanted = process.argv.slice(2);

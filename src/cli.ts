@@ -7,11 +7,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { isFurrowError } from './domain/index.js';
 import { createLogger } from './logger.js';
-import { createFurrow, type Furrow } from './main.js';
-import { apiOwnersService } from './services/api-owners.js';
-import { apiOwnersRepository } from './storage/repositories/api-owners.js';
-import { openStorage } from './storage/database.js';
-import { resolveMasterKey } from './keys/index.js';
+import type { Furrow } from './main.js';
 
 const USAGE = `Usage: furrow <command> [options]
 
@@ -21,6 +17,8 @@ Commands:
   migrate [--data ./data]                                   apply database migrations and exit
   api-owner create --email E --password P [--data ./data]   create an API owner
   keys rotate [--data ./data]                               re-encrypt every secret under a new key version
+  convert <file-or-folder> [--to geojson|geoparquet] [--out dir] [--units METRIC|IMPERIAL|DEFAULT] [--cleanup]
+                                                            convert machine files (zip, folder, file) offline
 
 Configuration comes from the environment; see the README for every variable.`;
 
@@ -64,6 +62,10 @@ async function main(argv: string[]): Promise<void> {
       email: { type: 'string' },
       password: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      to: { type: 'string' },
+      out: { type: 'string' },
+      units: { type: 'string' },
+      cleanup: { type: 'boolean' },
     },
   });
   const [command, sub] = positionals;
@@ -71,6 +73,21 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  if (command === 'convert') {
+    // Offline: no configuration, no database.
+    const { parseConvertOptions, runConvert } = await import('./cli-convert.js');
+    const options = parseConvertOptions(positionals, values);
+    if (typeof options === 'string') fail(options);
+    const report = await runConvert(options);
+    if (report.files.length === 0) process.exitCode = 1;
+    return;
+  }
+  // The server stack loads only for the commands that need it, so `convert` starts fast.
+  const { createFurrow } = await import('./main.js');
+  const { apiOwnersService } = await import('./services/api-owners.js');
+  const { apiOwnersRepository } = await import('./storage/repositories/api-owners.js');
+  const { openStorage } = await import('./storage/database.js');
+  const { resolveMasterKey } = await import('./keys/index.js');
   let config: Config;
   try {
     config = loadConfig(undefined, { port: values.port, host: values.host, data: values.data });
@@ -127,16 +144,16 @@ async function main(argv: string[]): Promise<void> {
         const report = await secretKeysOn(storage, key).rotate({ graceMs: ROTATION_GRACE_MS, log: (line) => process.stdout.write(`${line}\n`) });
         remaining = report.remaining;
         process.stdout.write(
-          `Rotated the secret key from version ${report.from} to ${report.to}: re-encrypted ${report.reencrypted} credential${report.reencrypted === 1 ? '' : 's'}` +
+          `Rotated the secret key from version ${report.from} to ${report.to}: re-encrypted ${report.reencrypted} secret${report.reencrypted === 1 ? '' : 's'} (credentials, app keys, PKCE verifiers)` +
             `${report.conflicts > 0 ? ` (${report.conflicts} changed meanwhile and were read again)` : ''}.\n`,
         );
         if (report.undecryptable.length > 0) {
-          process.stdout.write(`Not decryptable, left as they are (re-enter these credentials): ${report.undecryptable.join(', ')}\n`);
+          process.stdout.write(`Not decryptable, left as they are (re-enter these credentials or app keys): ${report.undecryptable.join(', ')}\n`);
         }
         if (report.gaveUp.length > 0) {
           process.stdout.write(`Kept changing during the rotation, still on an older version (run the rotation again): ${report.gaveUp.join(', ')}\n`);
         }
-        if (remaining === 0) process.stdout.write(`Every credential is now encrypted with version ${report.to}.\n`);
+        if (remaining === 0) process.stdout.write(`Every secret is now encrypted with version ${report.to}.\n`);
       } finally {
         await storage.close();
       }

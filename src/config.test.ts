@@ -40,6 +40,12 @@ describe('loadConfig', () => {
     for (const name of ['FURROW_PORT', 'FURROW_SANDBOX', 'LOG_LEVEL', 'FURROW_MASTER_KEY', 'DATABASE_URL']) expect(problems).toContain(name);
   });
 
+  it('reaches the emulators at another process\'s sandbox when FURROW_SANDBOX_URL names one, and refuses a URL that is not http(s)', () => {
+    expect(loadConfig({}).sandboxUrl).toBeUndefined();
+    expect(loadConfig({ FURROW_SANDBOX_URL: 'http://127.0.0.1:8081/sandbox/' }).sandboxUrl).toBe('http://127.0.0.1:8081/sandbox');
+    expect(() => loadConfig({ FURROW_SANDBOX_URL: 'ftp://sandbox' })).toThrow(/FURROW_SANDBOX_URL: expected the http\(s\) URL/);
+  });
+
   it('requires a master key in distributed mode, since every process must share it', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgresql://db/furrow' })).toThrow(/FURROW_MASTER_KEY: required/);
   });

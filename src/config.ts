@@ -23,10 +23,18 @@ export interface Config {
   masterKey: string | undefined;
   admin: { email: string | undefined; password: string | undefined };
   sandbox: boolean;
+  /**
+   * With the sandbox on, where adapters reach the emulators: the `/sandbox` of another Furrow
+   * process (one serving the sandbox for several, or kept off this process's cores); `undefined`:
+   * this deployment's own, at `publicUrl/sandbox`.
+   */
+  sandboxUrl: string | undefined;
   /** In-process worker concurrency; 0 disables in-process workers for `furrow serve`. */
   workers: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   jobs: { pollIntervalMs: number; leaseMs: number; shutdownTimeoutMs: number };
+  /** Machine files: where their bytes are kept, and the largest batch upload. */
+  files: { dir: string; uploadLimitBytes: number };
   alerts: {
     /** Multiplies Leaf's alert retry points (1, 30, 60, 240 min); tests use a small scale to run in seconds. */
     retryScale: number;
@@ -60,8 +68,11 @@ export const ENVIRONMENT_VARIABLES = {
   FURROW_ADMIN_EMAIL: 'admin@furrow.local (embedded, first start only)',
   FURROW_ADMIN_PASSWORD: 'generated and printed once (embedded, first start only)',
   FURROW_SANDBOX: 'true in embedded mode, false in distributed mode',
+  FURROW_SANDBOX_URL: "this deployment's own `/sandbox` (FURROW_PUBLIC_URL + `/sandbox`)",
   FURROW_WORKERS: '4 (embedded), 0 for `furrow serve` in distributed mode',
   FURROW_BODY_LIMIT_BYTES: '1048576',
+  FURROW_FILES_DIR: '`<data>/files`',
+  FURROW_UPLOAD_LIMIT_BYTES: '3221225472 (3 GiB, as Leaf)',
   FURROW_JOB_POLL_INTERVAL_MS: '1000',
   FURROW_JOB_LEASE_MS: '30000',
   FURROW_SHUTDOWN_TIMEOUT_MS: '10000',
@@ -112,6 +123,11 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
     problems.push(`FURROW_PUBLIC_URL: expected an http(s) URL such as https://furrow.example.com, found "${publicUrl}"`);
   }
 
+  const sandboxUrl = read('FURROW_SANDBOX_URL');
+  if (sandboxUrl !== undefined && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(sandboxUrl)) {
+    problems.push(`FURROW_SANDBOX_URL: expected the http(s) URL of a Furrow sandbox such as http://127.0.0.1:8081/sandbox, found "${sandboxUrl}"`);
+  }
+
   const masterKey = read('FURROW_MASTER_KEY');
   if (masterKey !== undefined && decodeMasterKey(masterKey) === undefined) {
     problems.push('FURROW_MASTER_KEY: expected 32 bytes as base64 (44 characters) or hex (64 characters); generate one with `openssl rand -base64 32`');
@@ -157,12 +173,17 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
     masterKey,
     admin: { email: adminEmail, password: adminPassword },
     sandbox: boolean('FURROW_SANDBOX', read('FURROW_SANDBOX'), mode === 'embedded'),
+    sandboxUrl: sandboxUrl?.replace(/\/+$/, ''),
     workers: integer('FURROW_WORKERS', read('FURROW_WORKERS'), mode === 'embedded' ? 4 : 0, 0, 256),
     logLevel: logLevel as Config['logLevel'],
     jobs: {
       pollIntervalMs: integer('FURROW_JOB_POLL_INTERVAL_MS', read('FURROW_JOB_POLL_INTERVAL_MS'), 1000, 10, 600_000),
       leaseMs: integer('FURROW_JOB_LEASE_MS', read('FURROW_JOB_LEASE_MS'), 30_000, 1000, 3_600_000),
       shutdownTimeoutMs: integer('FURROW_SHUTDOWN_TIMEOUT_MS', read('FURROW_SHUTDOWN_TIMEOUT_MS'), 10_000, 0, 600_000),
+    },
+    files: {
+      dir: path.resolve(read('FURROW_FILES_DIR') ?? path.join(dataDir, 'files')),
+      uploadLimitBytes: integer('FURROW_UPLOAD_LIMIT_BYTES', read('FURROW_UPLOAD_LIMIT_BYTES'), 3 * 2 ** 30, 1024, 2 ** 50),
     },
     alerts: {
       retryScale,

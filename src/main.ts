@@ -13,6 +13,8 @@ import { FurrowError } from './domain/index.js';
 import { createJobQueue } from './jobs/create-job-queue.js';
 import { credentialJobsOn } from './jobs/credential-jobs.js';
 import { alertJobsOn } from './jobs/alert-jobs.js';
+import { machineFileJobsOn } from './jobs/machine-file-jobs.js';
+import { fieldOperationJobsOn } from './jobs/field-operation-jobs.js';
 import type { JobQueue } from './jobs/queue.js';
 import { createTasks, schedules } from './jobs/tasks/index.js';
 import { masterKeyCheck, resolveMasterKey } from './keys/index.js';
@@ -94,13 +96,21 @@ export async function createFurrow(config: Config, options: FurrowOptions): Prom
       masterKey,
       secretKeyVersion,
       jobs: credentialJobsOn(() => jobs),
-      sandboxBaseUrl: () => (config.sandbox && publicUrl !== undefined ? `${publicUrl}/sandbox` : undefined),
+      sandboxBaseUrl: () => (!config.sandbox ? undefined : (config.sandboxUrl ?? (publicUrl === undefined ? undefined : `${publicUrl}/sandbox`))),
+      publicUrl: () => publicUrl,
       alerts: {
         jobs: alertJobsOn(() => jobs),
         retryScale: config.alerts.retryScale,
         allowPrivate: config.alerts.allowPrivate,
         onError: (error, context) => logger.warn({ err: error }, `alerts: ${context}`),
       },
+      machineFiles: {
+        dir: config.files.dir,
+        uploadLimitBytes: config.files.uploadLimitBytes,
+        publicUrl: () => publicUrl,
+        jobs: machineFileJobsOn(() => jobs),
+      },
+      fieldOperations: { jobs: fieldOperationJobsOn(() => jobs) },
     });
     queue = createJobQueue(storage, config.jobs, createTasks(services), logger.child({ component: 'jobs' }));
     const jobs = queue;

@@ -27,6 +27,24 @@ import { healthRoutes } from './routes/health.js';
 import { usersRoutes } from './routes/usermanagement/users.js';
 import { configsRoutes } from './routes/config/configs.js';
 import { webhooksRoutes } from './routes/alerts/webhooks.js';
+import type { AppKeysService } from '../services/app-keys.js';
+import type { ApiKeysService } from '../services/api-keys.js';
+import type { MagicLinksService } from '../services/magic-links.js';
+import type { MagicLinkUploadsService } from '../services/magic-link-uploads.js';
+import { appKeysRoutes } from './routes/usermanagement/app-keys.js';
+import { apiKeysRoutes } from './routes/usermanagement/api-keys.js';
+import { magicLinkRoutes } from './routes/widgets/magic-link.js';
+import { magicLinkPages } from './routes/widgets/pages.js';
+import { furrowLinkRoutes } from './routes/widgets/furrow-link.js';
+import { operationsRoutes } from './routes/operations/index.js';
+import { fieldOperationFilesRoutes } from './routes/fields/field-operation-files.js';
+import type { FieldOperationsService } from '../services/field-operations.js';
+import type { MachineFilesService } from '../services/machine-files.js';
+import type { FieldsService } from '../services/fields.js';
+import type { BoundaryUploadsService } from '../services/fields-uploads.js';
+import { fieldsServiceRoutes } from './routes/fields/index.js';
+import { uploadServiceRoutes } from './routes/uploadservice/upload.js';
+import { integrationsRoutes } from './routes/integrations/resources.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,6 +66,15 @@ export interface ApiDependencies {
   credentials: CredentialsService;
   organizations: OrganizationsService;
   alerts: AlertsService;
+  machineFiles: MachineFilesService;
+  /** Field operations; absent, their routes are not served. */
+  fieldOperations?: FieldOperationsService;
+  appKeys: AppKeysService;
+  apiKeys: ApiKeysService;
+  magicLinks: MagicLinksService;
+  magicLinkUploads: MagicLinkUploadsService;
+  fields: FieldsService;
+  boundaryUploads: BoundaryUploadsService;
   /** The provider registry: per-provider routes and schemas are built from it. */
   providers: Readonly<Record<string, Provider>>;
   /** Present when the sandbox is on: the emulators and their control API are served. */
@@ -141,6 +168,16 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(oneClickRoutes, { prefix: '/services/usermanagement/api', credentials: deps.credentials, users: deps.users, providers: deps.providers, sandbox: deps.sandbox !== undefined });
   await app.register(configsRoutes, { prefix: '/services/config/api', configurations: deps.configurations });
   await app.register(webhooksRoutes, { prefix: '/services/alerts/api/alerts', alerts: deps.alerts });
+  await app.register(fieldsServiceRoutes, { prefix: '/services/fields/api', fields: deps.fields });
+  await app.register(uploadServiceRoutes, { prefix: '/services/uploadservice/api', boundaryUploads: deps.boundaryUploads });
+  await app.register(integrationsRoutes, { prefix: '/services/integrations/api', fields: deps.fields });
+  await app.register(operationsRoutes, { prefix: '/services/operations/api', machineFiles: deps.machineFiles, ...(deps.fieldOperations === undefined ? {} : { fieldOperations: deps.fieldOperations }) });
+  if (deps.fieldOperations !== undefined) await app.register(fieldOperationFilesRoutes, { prefix: '/services/fields/api', fieldOperations: deps.fieldOperations });
+  await app.register(appKeysRoutes, { prefix: '/services/usermanagement/api', appKeys: deps.appKeys, providers: deps.providers });
+  await app.register(apiKeysRoutes, { prefix: '/services/usermanagement/api', apiKeys: deps.apiKeys });
+  await app.register(magicLinkRoutes, { prefix: '/services/widgets/api', magicLinks: deps.magicLinks });
+  await app.register(magicLinkPages, { magicLinks: deps.magicLinks, providers: deps.providers, uploads: deps.magicLinkUploads });
+  await app.register(furrowLinkRoutes, { apiKeys: deps.apiKeys, magicLinks: deps.magicLinks });
   if (deps.sandbox !== undefined) await app.register(sandboxRoutes, { providers: deps.providers, store: deps.sandbox.store });
   return app;
 }

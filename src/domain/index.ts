@@ -7,3 +7,7 @@ export * from './time.js';
 export * from './users.js';
 export * from './credential-record.js';
 export * from './organizations.js';
+export * from './machine-files.js';
+export * from './field-operations.js';
+export * from './geometry.js';
+export * from './fields.js';

@@ -129,6 +129,12 @@ export interface FileEntry {
   readonly size: number;
   /** The bytes, in chunks. Implementations enforce their own limits (zip-bomb ratio, size). */
   stream(): AsyncIterable<Uint8Array>;
+  /**
+   * Random access to the bytes, where the set has it cheaply (a file on disk, a stored zip entry).
+   * Formats that must seek (GeoPackage's SQLite pages) use it instead of buffering `stream()`.
+   * The caller closes it.
+   */
+  open?(): Promise<ByteSource & { close(): void }>;
 }
 
 /** Random access to the bytes of one file (a zip on disk, an upload in the blob store). */
@@ -141,6 +147,8 @@ export interface ByteSource {
 /** A folder of files: a directory on disk, a zip (nested zips expanded), or files in memory. */
 export interface FileSet {
   readonly entries: readonly FileEntry[];
+  /** What a person should know about the set itself (a repaired zip, a skipped unsafe name). */
+  readonly warnings?: readonly string[];
 }
 
 /** What a format found in a set: enough to name it without reading the points. */
@@ -150,6 +158,11 @@ export interface DetectedDataset {
   readonly fileFormat: string;
   /** Set by recognisers of formats Furrow cannot read: the status message to show. */
   readonly unsupported?: string;
+  /**
+   * Every entry the dataset reads (the anchor's siblings, a TASKDATA folder's logs), when more than
+   * the anchor. The registry lets each entry belong to one dataset only (the first format to claim it).
+   */
+  readonly entries?: readonly string[];
 }
 
 export interface ReadOptions {

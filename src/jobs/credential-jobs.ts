@@ -12,7 +12,7 @@ export function credentialJobsOn(queue: () => JobQueue): CredentialJobs {
   return {
     async scheduleRefresh(credentialId, runAt, options = {}) {
       const payload = options.force === true ? { credentialId, force: true } : { credentialId };
-      await queue().enqueue('refresh-credential', payload, { key: refreshJobKey(credentialId), runAt });
+      await queue().enqueue('refresh-credential', payload, { key: refreshJobKey(credentialId), runAt, ...(options.within !== undefined && { within: options.within }) });
     },
     async cancel(credentialId) {
       await queue().cancel(refreshJobKey(credentialId));

@@ -12,6 +12,7 @@ import type { DatabaseConfig } from '../config.js';
 import { isFurrowError } from '../domain/errors.js';
 import type { Storage } from '../storage/database.js';
 import { openTestStorage, testDatabases } from '../storage/testing/test-databases.js';
+import { transactor } from '../storage/unit-of-work.js';
 import { createJobQueue } from './create-job-queue.js';
 import { defineTask } from './define-task.js';
 import { PermanentJobError } from './permanent-job-error.js';
@@ -113,6 +114,23 @@ describe.each(databases)('the job queue on $name', (database) => {
     await sleep(300);
     const events = await probeEvents(storage, runId);
     expect(events.map((e) => [e.event, e.tag])).toEqual([['start', 'second'], ['end', 'second']]);
+  });
+
+  it('enqueues inside a caller\'s transaction: the job exists if and only if the transaction commits', async () => {
+    const queue = newQueue(probeTasks(storage));
+    await queue.start({ concurrency: 1 });
+    const transact = transactor(storage.db);
+    await expect(
+      transact(async (uow) => {
+        await queue.enqueue('probe', { runId, tag: 'rolled-back' }, { key: `within:${runId}`, within: uow });
+        throw new Error('the caller\'s change failed');
+      }),
+    ).rejects.toThrow('the caller\'s change failed');
+    const id = await transact((uow) => queue.enqueue('probe', { runId, tag: 'committed' }, { key: `within:${runId}`, within: uow }));
+    await waitFor('the committed job to end', async () => (await ends()) === 1, { timeoutMs: 5000 });
+    await sleep(300);
+    const events = await probeEvents(storage, runId);
+    expect(events.map((e) => [e.event, e.tag, e.job_id])).toEqual([['start', 'committed', id], ['end', 'committed', id]]);
   });
 
   it('adds a new pending job beside a running one with the same key', async () => {
@@ -219,6 +237,21 @@ describe.each(databases)('the job queue on $name', (database) => {
     for (let i = 0; i < 9; i++) await queue.enqueue('probe', { runId, sleepMs: 200 });
     await waitFor('all jobs to end', async () => (await ends()) === 9, { timeoutMs: 10_000 });
     expect(probeGauge.max).toBe(3);
+  });
+
+  it('hands back the backlog it has not started when it stops: another instance runs every job once, on its first attempt', async () => {
+    const first = newQueue(probeTasks(storage), { shutdownTimeoutMs: 3000 });
+    await first.start({ concurrency: 2 });
+    for (let i = 0; i < 12; i++) await first.enqueue('probe', { runId, tag: `job-${i}`, sleepMs: 150 });
+    await waitFor('two jobs to start', async () => (await starts()) >= 2);
+    await first.stop();
+    const second = newQueue(probeTasks(storage));
+    await second.start({ concurrency: 4 });
+    await waitFor('every job to end', async () => (await ends()) === 12, { timeoutMs: 10_000 });
+    await sleep(300);
+    const started = (await probeEvents(storage, runId)).filter((e) => e.event === 'start');
+    expect(started.map((e) => e.tag).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `job-${i}`).sort());
+    expect(started.every((e) => e.attempt === 1)).toBe(true);
   });
 
   it('lets a running job finish when it ends within the shutdown timeout', async () => {

@@ -9,6 +9,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { UnitOfWork } from '../storage/unit-of-work.js';
 
 /** The `jobs` section of the configuration: poll interval, lease and shutdown timeout. */
 export type JobsConfig = Config['jobs'];
@@ -61,6 +62,12 @@ export interface EnqueueOptions {
   key?: string;
   /** Runs before the job fails for good; default `JobQueueOptions.defaultMaxAttempts` (10). */
   maxAttempts?: number;
+  /**
+   * Enqueue inside this transaction of the storage the queue lives in: the job exists if and only
+   * if the caller's change commits (a refresh reschedules itself in the commit that stores the new
+   * token), and the two cost one commit instead of two.
+   */
+  within?: UnitOfWork;
 }
 
 /**

@@ -11,3 +11,5 @@ export * from './provider-emulator.js';
 export * from './provider-http.js';
 export * from './redact-exchange.js';
 export * from './registry.js';
+export * from './provider-link.js';
+export * from './sync-data.js';

@@ -115,3 +115,38 @@ export function tokenSetFrom(body: oauth.TokenEndpointResponse, now: number): To
   if (scope !== undefined) tokens.scopes = scope.split(' ').filter(Boolean);
   return tokens;
 }
+
+/**
+ * The `authorization_code` grant (RFC 6749 section 4.1.3, with RFC 7636's `code_verifier` when the
+ * authorize request carried a challenge), HTTP Basic client authentication unless the provider
+ * documents another. The answer is read as a plain token answer: an `id_token` some providers add
+ * is not needed and is dropped, never checked or stored.
+ */
+export async function authorizationCodeGrant(
+  ctx: AdapterContext,
+  settings: OAuthClientSettings,
+  request: { code: string; redirectUri: string; codeVerifier: string | undefined },
+  classify: ClassifyAnswer,
+  options: { clientAuth?: oauth.ClientAuth; additionalParameters?: Record<string, string> } = {},
+): Promise<TokenSet> {
+  const client: oauth.Client = { client_id: settings.clientId };
+  const parameters = new URLSearchParams(options.additionalParameters);
+  parameters.set('code', request.code);
+  parameters.set('redirect_uri', request.redirectUri);
+  if (request.codeVerifier !== undefined) parameters.set('code_verifier', request.codeVerifier);
+  const response = await send(() =>
+    oauth.genericTokenEndpointRequest(settings.server, client, options.clientAuth ?? oauth.ClientSecretBasic(settings.clientSecret), 'authorization_code', parameters, requestOptions(ctx, settings.server.token_endpoint!)),
+  );
+  if (response.status !== 200) throw await providerErrorOf(response, 'token', classify);
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch (error) {
+    throw new ProviderError({ errorClass: 'permanent', reason: `token endpoint answered 200 with a body that is not JSON (${error instanceof Error ? error.message : String(error)})`, status: 200 }, { cause: error });
+  }
+  const answer = body as Partial<oauth.TokenEndpointResponse> | null;
+  if (answer === null || typeof answer !== 'object' || typeof answer.access_token !== 'string' || answer.access_token === '') {
+    throw new ProviderError({ errorClass: 'permanent', reason: 'token endpoint answered 200 without an access_token', status: 200 });
+  }
+  return tokenSetFrom(answer as oauth.TokenEndpointResponse, ctx.now());
+}

@@ -24,12 +24,101 @@ export interface EmulatedOrganization {
   readonly connected: boolean;
 }
 
-/** A field of a sandbox account, by name only for now; boundaries come with the sync issue. */
+/** A field of a sandbox account; its boundaries are in `EmulatedAccount.operation`. */
 export interface EmulatedField {
   /** A UUID. */
   readonly id: string;
   readonly name: string;
   readonly organizationId: string;
+  /** The grower (Deere client) and farm it belongs to, in its organization. */
+  readonly growerId: string;
+  readonly farmId: string;
+}
+
+/** A grower of an organization (Deere's client). */
+export interface EmulatedGrower {
+  readonly id: string;
+  readonly name: string;
+  readonly organizationId: string;
+}
+
+/** A farm of an organization, under one grower. */
+export interface EmulatedFarm {
+  readonly id: string;
+  readonly name: string;
+  readonly organizationId: string;
+  readonly growerId: string;
+}
+
+/** A field boundary; a change makes a new one and the old one inactive (Climate's are immutable, providers.md 3.5). */
+export interface EmulatedBoundary {
+  /** A UUID. */
+  readonly id: string;
+  readonly fieldId: string;
+  readonly active: boolean;
+  /** The account revision it was made at (0: the scenario's). */
+  readonly revision: number;
+  /** ISO-8601 UTC. */
+  readonly modifiedTime: string;
+  /** GeoJSON MultiPolygon coordinates, longitude/latitude in WGS 84, rings closed. */
+  readonly coordinates: readonly (readonly (readonly (readonly number[])[])[])[];
+  readonly areaHectares: number;
+}
+
+/** The operation a machine file records. */
+export type EmulatedOperationKind = 'harvest' | 'seeding' | 'application' | 'tillage';
+
+/** A machine file of an organization: its metadata; the bytes come from `EmulatedOperationData.fileBytes`. */
+export interface EmulatedMachineFile {
+  /** A UUID (Climate's activity ids). */
+  readonly id: string;
+  /** A decimal id (Deere's file ids are numbers, providers.md 1.6). */
+  readonly number: string;
+  readonly organizationId: string;
+  readonly fieldId: string;
+  readonly name: string;
+  /** A zipped ISOXML TASKDATA set or a zipped point shapefile. */
+  readonly format: 'isoxml' | 'shapefile';
+  readonly operation: EmulatedOperationKind;
+  /** Bytes of `fileBytes(file)`. */
+  readonly size: number;
+  readonly createdTime: string;
+  readonly modifiedTime: string;
+  readonly revision: number;
+}
+
+/** A change made through the sandbox control API, for emulators that push events. */
+export interface EmulatedChange {
+  kind: 'file_added' | 'boundary_changed';
+  organizationId: string;
+  fieldId: string;
+  /** The file's or the new boundary's id. */
+  id: string;
+  revision: number;
+}
+
+/**
+ * What a sync reads from an account: growers, farms, boundaries and machine files, with a
+ * revision that advances on every change so emulators can serve change cursors. `large` accounts
+ * make boundaries, file metadata and bytes on demand from the seed; nothing here holds all bytes.
+ */
+export interface EmulatedOperationData {
+  /** The latest change's revision; 0 until something changes. */
+  revision(): number;
+  readonly growers: readonly EmulatedGrower[];
+  readonly farms: readonly EmulatedFarm[];
+  /** The revision a field last changed at (its boundary). */
+  fieldRevision(fieldId: string): number;
+  /** Every boundary of a field, oldest first; the last one is active. */
+  boundaries(fieldId: string): readonly EmulatedBoundary[];
+  /** Files in (revision, creation) order, optionally of one organization and changed after a revision. */
+  listFiles(query: { organizationId?: string | undefined; afterRevision?: number | undefined; offset: number; limit: number }): { total: number; files: EmulatedMachineFile[] };
+  /** A file by its UUID or its decimal number. */
+  file(id: string): EmulatedMachineFile | undefined;
+  /** The file's bytes, made on demand (the same on every call). */
+  fileBytes(file: EmulatedMachineFile): Uint8Array;
+  /** Calls `listener` after every change; returns the unsubscribe. */
+  onChange(listener: (change: EmulatedChange) => void): () => void;
 }
 
 /** One sandbox account as its emulator sees it: the developer's app, the grower and their data. */
@@ -42,6 +131,8 @@ export interface EmulatedAccount {
   readonly grower: { readonly id: string; readonly name: string; readonly email: string };
   readonly organizations: readonly EmulatedOrganization[];
   readonly fields: readonly EmulatedField[];
+  /** Growers, farms, boundaries and machine files; one mutable object for the account's life. */
+  readonly operation: EmulatedOperationData;
 }
 
 /** How a provider's authorization server treats tokens; the sandbox's grant state machine follows it. */

@@ -7,7 +7,9 @@
 import type { Static, TObject } from '@sinclair/typebox';
 import type { ProviderErrorClass, TokenSet } from '../domain/index.js';
 import type { ProviderEmulator } from './provider-emulator.js';
+import type { ProviderLink } from './provider-link.js';
 import type { Exchange } from './redact-exchange.js';
+import type { ProviderSync } from './sync-data.js';
 
 /** Leaf's environment names (leaf-api.md 3.1: "STAGE (also known as Sandbox or Test) and PRODUCTION"). */
 export const ENVIRONMENTS = ['STAGE', 'PRODUCTION'] as const;
@@ -154,6 +156,8 @@ export interface ProviderAdapter<Fields = Record<string, unknown>> {
   listOrganizations?(credential: ProviderCredential<Fields>, ctx: AdapterContext): Promise<ProviderOrganization[]>;
   /** The error class of an answer, or `undefined` when it is a success (some errors come with 200, e.g. GraphQL `errors`). */
   classifyError(result: HttpResult): ErrorClassification | undefined;
+  /** What a sync reads (`sync-data.ts`); absent until the provider's sync listings are written. */
+  sync?: ProviderSync<Fields>;
 }
 
 /** The property names of a credential body. */
@@ -198,6 +202,8 @@ export interface Provider<S extends TObject = TObject> {
   emulator?: ProviderEmulator<Static<S>> | undefined;
   /** Leaf's one-click connection for this provider (`/one-click-integration/{apiName}`); absent for most. */
   oneClick?: OneClickFlow | undefined;
+  /** How a grower connects it through Magic Link and the widget, with the app key it needs; absent: not offered there. */
+  link?: ProviderLink | undefined;
 }
 
 /**

@@ -96,7 +96,7 @@ export class SandboxAccountStore {
       seed,
       createdTime: new Date(this.now()).toISOString(),
       policy: input.policy,
-      view: { id, scenario: input.scenario, app, grower: data.grower, organizations: data.organizations, fields: data.fields },
+      view: { id, scenario: input.scenario, app, grower: data.grower, organizations: data.organizations, fields: data.fields, operation: data.operation },
       grants: new GrantBook(input.policy, this.now, index),
       faults: noFaults(),
       stats: { tokenRequests: 0, refreshes: 0, refreshTokensRedeemedTwice: 0, invalidGrantAnswers: 0, apiCalls: 0, rateLimited: 0 },

@@ -10,6 +10,7 @@ import { SANDBOX_SCENARIOS, type SandboxScenario } from '../providers/provider-e
 import type { Provider } from '../providers/provider.js';
 import type { SandboxAccount, SandboxAccountStore } from './account-store.js';
 import { createEmulatorContext } from './emulator-context.js';
+import { MAX_ADDED_FILE_POINTS, SandboxOperationData } from './operation-data.js';
 import { MAX_SCENARIO_FIELDS } from './scenario.js';
 import { MAX_SEED } from './seeded-random.js';
 
@@ -84,6 +85,32 @@ const Stats = Type.Object({
   apiCalls: Type.Integer(),
   rateLimited: Type.Integer(),
 });
+
+const AddFileBody = Type.Object({
+  fieldId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "The field the file was recorded on; the account's fields in turn when left out." })),
+  format: Type.Optional(Type.Union([Type.Literal('isoxml'), Type.Literal('shapefile')], { description: 'A zipped ISOXML TASKDATA set or a zipped point shapefile.' })),
+  operation: Type.Optional(Type.Union([Type.Literal('harvest'), Type.Literal('seeding'), Type.Literal('application'), Type.Literal('tillage')])),
+  points: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ADDED_FILE_POINTS, description: 'Logged positions (ISOXML: 26 bytes each); 120 when left out.' })),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+type AddFileBody = Static<typeof AddFileBody>;
+
+const AddedFile = Type.Object({ id: Type.String(), number: Type.String(), fieldId: Type.String(), organizationId: Type.String(), name: Type.String(), format: Type.String(), operation: Type.String(), size: Type.Integer(), revision: Type.Integer() });
+
+const FieldIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }), fieldId: Type.String({ minLength: 1, maxLength: 100 }) });
+type FieldIdParams = Static<typeof FieldIdParams>;
+
+const ChangeBoundaryBody = Type.Object({
+  geometry: Type.Optional(
+    Type.Object(
+      { type: Type.Literal('MultiPolygon'), coordinates: Type.Array(Type.Array(Type.Array(Type.Array(Type.Number(), { minItems: 2, maxItems: 3 }), { minItems: 4 }), { minItems: 1 }), { minItems: 1 }) },
+      { description: 'The new boundary in WGS 84; the current one grown by about 10 % when left out.' },
+    ),
+  ),
+});
+type ChangeBoundaryBody = Static<typeof ChangeBoundaryBody>;
+
+const ChangedBoundary = Type.Object({ id: Type.String(), fieldId: Type.String(), revision: Type.Integer(), areaHectares: Type.Number() });
 
 /**
  * Mounts the control API and the emulators. Register it on the API app without a prefix, after
@@ -170,6 +197,42 @@ const controlRoutes: FastifyPluginAsync<SandboxRoutesOptions> = async (app, { pr
     '/accounts/:id/faults',
     { schema: { tags, summary: 'Replace the faults of a sandbox account ({} clears them all).', params: AccountIdParams, body: Faults, response: { 200: Type.Object({ faults: Faults }) } } },
     async (request) => ({ faults: store.setFaults(owned(request), request.body) }),
+  );
+
+  const operationOf = (account: SandboxAccount): SandboxOperationData => {
+    const operation = account.view.operation;
+    if (!(operation instanceof SandboxOperationData)) throw new Error(`Sandbox account ${account.id} holds operation data the control API cannot change.`);
+    return operation;
+  };
+  const fieldOf = (account: SandboxAccount, fieldId: string | undefined, at: string) => {
+    if (fieldId !== undefined && !account.view.fields.some((f) => f.id === fieldId)) {
+      throw new FurrowError('not_found', `No field ${fieldId} in sandbox account ${account.id}; GET ${CONTROL_PATH}/accounts/${account.id} lists the organizations, and the provider's API lists their fields.`, { fieldErrors: [{ field: at, message: 'is not a field of this account' }] });
+    }
+    if (account.view.fields.length === 0) throw new FurrowError('validation_failed', `Sandbox account ${account.id} (scenario ${account.scenario}) has no fields to change; create a default or large account.`);
+  };
+
+  app.post<{ Params: AccountIdParams; Body: AddFileBody }>(
+    '/accounts/:id/files',
+    { schema: { tags, summary: "Add a machine file to a field of a sandbox account, as if a machine uploaded it; providers with events announce it.", params: AccountIdParams, body: AddFileBody, response: { 201: AddedFile } } },
+    async (request, reply) => {
+      const account = owned(request);
+      fieldOf(account, request.body.fieldId, 'body.fieldId');
+      const file = operationOf(account).addFile(request.body, store.now());
+      reply.code(201);
+      return { id: file.id, number: file.number, fieldId: file.fieldId, organizationId: file.organizationId, name: file.name, format: file.format, operation: file.operation, size: file.size, revision: file.revision };
+    },
+  );
+
+  app.post<{ Params: FieldIdParams; Body: ChangeBoundaryBody }>(
+    '/accounts/:id/boundaries/:fieldId',
+    { schema: { tags, summary: "Give a field of a sandbox account a new boundary (the old one becomes inactive); providers with events announce it.", params: FieldIdParams, body: ChangeBoundaryBody, response: { 201: ChangedBoundary } } },
+    async (request, reply) => {
+      const account = owned(request as unknown as FastifyRequest<{ Params: AccountIdParams }>);
+      fieldOf(account, request.params.fieldId, 'params.fieldId');
+      const boundary = operationOf(account).changeBoundary(request.params.fieldId, request.body.geometry?.coordinates, store.now());
+      reply.code(201);
+      return { id: boundary.id, fieldId: boundary.fieldId, revision: boundary.revision, areaHectares: boundary.areaHectares };
+    },
   );
 
   app.get<{ Params: AccountIdParams }>(

@@ -1,21 +1,33 @@
 /**
  * The data a sandbox account starts with, drawn from its seed (SPEC section 4: `default` has a few
- * organizations, `large` many fields, `empty` nothing). For now: the grower, organizations and
- * named fields; boundaries, growers/farms of the hierarchy and machine files join later, as more
- * lists on `ScenarioData`.
+ * organizations, `large` many fields, `empty` nothing): the grower, organizations, their growers
+ * (Deere clients) and farms, fields, and the operation data a sync reads (boundaries and machine
+ * files, made on demand by `SandboxOperationData`).
  */
-import type { EmulatedField, EmulatedOrganization, SandboxScenario } from '../providers/provider-emulator.js';
-import type { SeededRandom } from './seeded-random.js';
+import type { EmulatedFarm, EmulatedField, EmulatedGrower, EmulatedOrganization, SandboxScenario } from '../providers/provider-emulator.js';
+import { SandboxOperationData } from './operation-data.js';
+import { createSeededRandom, type SeededRandom } from './seeded-random.js';
 
 /** An account's starting data. */
 export interface ScenarioData {
   grower: { id: string; name: string; email: string };
   organizations: EmulatedOrganization[];
   fields: EmulatedField[];
+  growers: EmulatedGrower[];
+  farms: EmulatedFarm[];
+  /** Boundaries and machine files; the account's one mutable part (control API changes). */
+  operation: SandboxOperationData;
 }
 
-/** Fields of a `large` account when the request gives no count. [I] SPEC leaves the size to the caller. */
-export const LARGE_SCENARIO_DEFAULT_FIELDS = 250;
+/** Fields of a `large` account when the request gives no count (issue 5's benchmark: 2,000 fields, 10,000 files). */
+export const LARGE_SCENARIO_DEFAULT_FIELDS = 2_000;
+/** Machine files of a `default` account (issue 5: "about 10 machine files"). */
+export const DEFAULT_SCENARIO_FILES = 10;
+/** Machine files per field of a `large` account. */
+export const LARGE_SCENARIO_FILES_PER_FIELD = 5;
+/** Farms per organization: a small operation has two, a large one five. */
+const FARMS_PER_ORGANIZATION = { default: 2, large: 5 } as const;
+const FARM_NAMES = ['Home Farm', 'River Farm', 'Hilltop', 'Prairie View', 'Cedar Creek', 'Maple Ridge', 'Willow Bend'];
 /** The most fields an account may ask for: the account lives in memory. */
 export const MAX_SCENARIO_FIELDS = 10_000;
 
@@ -26,14 +38,16 @@ const FIELD_NAMES = ['North 40', 'Back Forty', 'Home Quarter', 'River Bottom', '
 
 /**
  * Starting data for a scenario. `default`: three organizations, the last not connected (Deere's
- * "Not Enabled" example, providers.md 1.3), two to four fields each. `large`: six organizations, the
- * last not connected, and `fields` fields spread over them. `empty`: the grower alone.
+ * "Not Enabled" example, providers.md 1.3), two to four fields each, each organization with one
+ * grower and two farms, and ten machine files. `large`: six organizations, the last not connected,
+ * `fields` fields spread over them, five farms each and five files per field. `empty`: the grower
+ * alone. Every field has a boundary.
  */
 export function buildScenarioData(scenario: SandboxScenario, random: SeededRandom, options: { fields?: number | undefined } = {}): ScenarioData {
   const first = random.pick(FIRST_NAMES);
   const last = random.pick(LAST_NAMES);
   const grower = { id: random.uuid(), name: `${first} ${last}`, email: `${first}.${last}@example.com`.toLowerCase() };
-  if (scenario === 'empty') return { grower, organizations: [], fields: [] };
+  if (scenario === 'empty') return { grower, organizations: [], fields: [], growers: [], farms: [], operation: new SandboxOperationData(0, [], [], [], 0) };
 
   const organizationCount = scenario === 'default' ? 3 : 6;
   let number = 1000 + random.int(9000);
@@ -43,11 +57,11 @@ export function buildScenarioData(scenario: SandboxScenario, random: SeededRando
     return { id: random.uuid(), number: String(number), name: `${surname} ${random.pick(ORGANIZATION_SUFFIXES)}`, connected: index < organizationCount - 1 };
   });
 
-  const fields: EmulatedField[] = [];
+  const named: { id: string; name: string; organizationId: string; ordinal: number }[] = [];
   const addField = (organization: EmulatedOrganization, ordinal: number) => {
     const base = FIELD_NAMES[ordinal % FIELD_NAMES.length]!;
     const round = Math.floor(ordinal / FIELD_NAMES.length);
-    fields.push({ id: random.uuid(), name: round === 0 ? base : `${base} ${round + 1}`, organizationId: organization.id });
+    named.push({ id: random.uuid(), name: round === 0 ? base : `${base} ${round + 1}`, organizationId: organization.id, ordinal });
   };
   if (scenario === 'default') {
     for (const organization of organizations) {
@@ -58,5 +72,26 @@ export function buildScenarioData(scenario: SandboxScenario, random: SeededRando
     const total = Math.min(options.fields ?? LARGE_SCENARIO_DEFAULT_FIELDS, MAX_SCENARIO_FIELDS);
     for (let i = 0; i < total; i++) addField(organizations[i % organizationCount]!, Math.floor(i / organizationCount));
   }
-  return { grower, organizations, fields };
+
+  // The hierarchy and operation data draw from a sequence of their own, seeded by the next draw
+  // of this one, so organizations and fields stay what a seed gave before they existed.
+  const seed = random.int(0x100000000);
+  const more = createSeededRandom(seed);
+  const growers: EmulatedGrower[] = [];
+  const farms: EmulatedFarm[] = [];
+  const farmsOf = new Map<string, EmulatedFarm[]>();
+  for (const organization of organizations) {
+    const owner: EmulatedGrower = { id: more.uuid(), name: organization.id === organizations[0]!.id ? grower.name : `${more.pick(FIRST_NAMES)} ${organization.name.split(' ')[0]}`, organizationId: organization.id };
+    growers.push(owner);
+    const own = Array.from({ length: FARMS_PER_ORGANIZATION[scenario] }, (_, k): EmulatedFarm => ({ id: more.uuid(), name: FARM_NAMES[k % FARM_NAMES.length]!, organizationId: organization.id, growerId: owner.id }));
+    farms.push(...own);
+    farmsOf.set(organization.id, own);
+  }
+  const fields = named.map(({ ordinal, ...field }): EmulatedField => {
+    const farm = farmsOf.get(field.organizationId)![ordinal % FARMS_PER_ORGANIZATION[scenario]]!;
+    return { ...field, growerId: farm.growerId, farmId: farm.id };
+  });
+  const fileCount = scenario === 'default' ? DEFAULT_SCENARIO_FILES : fields.length * LARGE_SCENARIO_FILES_PER_FIELD;
+  const operation = new SandboxOperationData(seed, growers, farms, fields, fields.length === 0 ? 0 : fileCount);
+  return { grower, organizations, fields, growers, farms, operation };
 }

@@ -45,7 +45,7 @@ export interface CredentialJobs {
    * Makes sure one refresh job is pending for the credential, due at `runAt`. `force`: refresh
    * then even if the token is not due (a validation or refresh that failed transiently).
    */
-  scheduleRefresh(credentialId: string, runAt: Date, options?: { force?: boolean }): Promise<void>;
+  scheduleRefresh(credentialId: string, runAt: Date, options?: { force?: boolean; within?: UnitOfWork }): Promise<void>;
   /** Removes the credential's pending jobs (DELETE stops all jobs for it). */
   cancel(credentialId: string): Promise<void>;
 }
@@ -241,9 +241,9 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
     const at = nextRefreshAt(record);
     return at !== undefined && at.getTime() <= clock();
   };
-  const schedule = async (record: CredentialRecord) => {
+  const schedule = async (record: CredentialRecord, within?: UnitOfWork) => {
     const at = nextRefreshAt(record);
-    if (at !== undefined) await jobs.scheduleRefresh(record.id, at);
+    if (at !== undefined) await jobs.scheduleRefresh(record.id, at, within === undefined ? {} : { within });
   };
 
   /** Applies the status rule to one outcome and returns the columns to write and the events. */
@@ -362,11 +362,14 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
       // One commit per refresh: the lease's write-and-release, the exchanges it made and the alert
       // it raises. Nothing is recorded when the lease was lost (the write matched no row).
       const alert = alertOf(record, decision);
+      // A transient failure is retried by the queue with backoff, so it schedules nothing.
+      const retried = failure !== undefined && (failure.errorClass === 'rate_limited' || failure.errorClass === 'retry_later');
       const written = await inTransaction(async (uow) => {
         const row = await credentials.completeLease(record.id, leaseOwner, update, uow);
         if (row === undefined) return undefined;
         await events.append(record.ownerId, [...exchanges.map((e) => exchangeEvent(record.id, e)), ...changes], uow);
         if (alert !== undefined && uow !== undefined) await emitAlert(uow, alert);
+        if (!retried) await schedule(row, uow);
         return row;
       });
       completed = true;
@@ -374,10 +377,8 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
         // Our lease expired mid-call and someone else took over; whatever we got is stale.
         throw new ProviderError({ errorClass: 'retry_later', reason: 'the refresh lease expired before the provider answered' });
       }
-      const stored = written;
-      if (failure !== undefined && (failure.errorClass === 'rate_limited' || failure.errorClass === 'retry_later')) throw failure;
-      await schedule(stored);
-      return { refreshed: failure === undefined, record: stored, outcome };
+      if (retried) throw failure;
+      return { refreshed: failure === undefined, record: written, outcome };
     } finally {
       if (!completed) await credentials.releaseLease(credentialId, leaseOwner);
     }

@@ -1,4 +1,6 @@
 /** @module Use cases: the only layer that combines storage, providers, formats and spatial code. */
+import os from 'node:os';
+import path from 'node:path';
 import { createSecretBox, secretKeyRingFromMaster } from '../keys/index.js';
 import type { FetchLike } from '../providers/provider.js';
 import { providers } from '../providers/registry.js';
@@ -14,13 +16,32 @@ import { configurationsService, type ConfigurationsService } from './configurati
 import { credentialsService, type CredentialJobs, type CredentialsService } from './credentials.js';
 import { organizationsService, type OrganizationsService } from './organizations.js';
 import { usersService, type UsersService } from './users.js';
-import { secretKeysService, type SecretKeysService } from './secret-keys.js';
+import { appKeySecretColumn, pkceVerifierSecretColumn, secretKeysService, type SecretKeysService } from './secret-keys.js';
 import { metaRepository } from '../storage/repositories/meta.js';
 import { alertOutboxRepository } from '../storage/repositories/alert-outbox.js';
 import { alertWebhooksRepository } from '../storage/repositories/alert-webhooks.js';
 import { transactor } from '../storage/unit-of-work.js';
 import { createAlertSender, type AlertSenderOptions } from '../alerts/index.js';
 import { alertsService, type AlertJobs, type AlertsService } from './alerts.js';
+import { appKeysRepository } from '../storage/repositories/app-keys.js';
+import { userApiKeysRepository } from '../storage/repositories/user-api-keys.js';
+import { magicLinksRepository } from '../storage/repositories/magic-links.js';
+import { oauthStatesRepository } from '../storage/repositories/oauth-states.js';
+import { appKeysService, type AppKeysService } from './app-keys.js';
+import { apiKeysService, type ApiKeysService } from './api-keys.js';
+import { magicLinksService, type MagicLinksService } from './magic-links.js';
+import { magicLinkUploadsService, type MagicLinkUploadsService } from './magic-link-uploads.js';
+import { filesystemBlobStore } from '../storage/blobs/index.js';
+import { machineFileBatchesRepository } from '../storage/repositories/machine-file-batches.js';
+import { machineFilesRepository } from '../storage/repositories/machine-files.js';
+import { machineFilesService, type MachineFileJobs, type MachineFilesService } from './machine-files.js';
+import { formatsPipeline, type MachineFilePipeline } from './machine-files-pipeline.js';
+import { fieldsRepository } from '../storage/repositories/fields.js';
+import { fieldsService, type FieldsService } from './fields.js';
+import { boundaryUploadsRepository } from '../storage/repositories/boundary-uploads.js';
+import { boundaryUploadsService, type BoundaryUploadsService } from './fields-uploads.js';
+import { fieldOperationsRepository } from '../storage/repositories/field-operations.js';
+import { configurationsNotifying, fieldOperationsService, type FieldOperationJobs, type FieldOperationsService } from './field-operations.js';
 
 export interface Services {
   apiOwners: ApiOwnersService;
@@ -30,6 +51,27 @@ export interface Services {
   organizations: OrganizationsService;
   secretKeys: SecretKeysService;
   alerts: AlertsService;
+  machineFiles: MachineFilesService;
+  appKeys: AppKeysService;
+  apiKeys: ApiKeysService;
+  magicLinks: MagicLinksService;
+  magicLinkUploads: MagicLinkUploadsService;
+  fields: FieldsService;
+  boundaryUploads: BoundaryUploadsService;
+  fieldOperations: FieldOperationsService;
+}
+
+/** Machine files: where their bytes go, how large an upload may be, and the queue's jobs. */
+export interface MachineFilesOptions {
+  /** `FURROW_FILES_DIR`. */
+  dir: string;
+  /** `FURROW_UPLOAD_LIMIT_BYTES`; 3 GiB by default, as Leaf. */
+  uploadLimitBytes?: number;
+  /** Base of download links (`FURROW_PUBLIC_URL`, or the listening address); read on each use. */
+  publicUrl?: () => string | undefined;
+  jobs: MachineFileJobs;
+  /** The formats pipeline; the real one by default. */
+  pipeline?: MachineFilePipeline;
 }
 
 export interface ServicesOptions {
@@ -51,7 +93,15 @@ export interface ServicesOptions {
     resolve?: AlertSenderOptions['resolve'];
     onError?: (error: unknown, context: string) => void;
   };
+  /** Absent: uploads go to a directory under the OS temp dir and are never processed (tools that need no files). */
+  machineFiles?: MachineFilesOptions;
+  /** Field operations' jobs (refresh per user, build per operation); absent: operations are never built. */
+  fieldOperations?: { jobs: FieldOperationJobs };
+  /** Furrow's public URL (FURROW_PUBLIC_URL, else the listening address): Magic Link URLs and the OAuth redirect URI. */
+  publicUrl?: () => string | undefined;
 }
+
+const DEFAULT_UPLOAD_LIMIT_BYTES = 3 * 2 ** 30;
 
 /** Every service, each given only the repositories it uses. */
 export function createServices(storage: Storage, options: ServicesOptions): Services {
@@ -61,7 +111,9 @@ export function createServices(storage: Storage, options: ServicesOptions): Serv
   const credentials = credentialsRepository(db, dialect);
   const secretBox = createSecretBox(secretKeyRingFromMaster(options.masterKey, options.secretKeyVersion ?? 1));
   // Real time for the key-version cache even when tests freeze the services' clock.
-  const secretKeys = secretKeysService({ credentials, meta: metaRepository(db), secretBox, masterKey: options.masterKey });
+  const appKeyRows = appKeysRepository(db, dialect);
+  const oauthStates = oauthStatesRepository(db);
+  const secretKeys = secretKeysService({ credentials, meta: metaRepository(db), columns: [appKeySecretColumn(appKeyRows), pkceVerifierSecretColumn(oauthStates)], secretBox, masterKey: options.masterKey });
   const alertOptions = options.alerts;
   const alerts = alertsService({
     webhooks: alertWebhooksRepository(db, dialect),
@@ -100,8 +152,79 @@ export function createServices(storage: Storage, options: ServicesOptions): Serv
       transact: transactor(db),
     }),
   };
+  const files = options.machineFiles;
+  const fileRows = machineFilesRepository(db, dialect);
+  const batchRows = machineFileBatchesRepository(db, dialect);
+  const blobs = filesystemBlobStore(files?.dir ?? path.join(os.tmpdir(), 'furrow-files'));
+  const pipeline = files?.pipeline ?? formatsPipeline();
+  // Fields and operations know each other through the fields hook, which only fires once both
+  // exist, so it may name the operations service declared below.
+  const fields = fieldsService({
+    fields: fieldsRepository(db, dialect),
+    users,
+    configurations: services.configurations,
+    alerts,
+    clock,
+    onFieldsChanged: (owner, userId, fieldIds) => fieldOperations.onFieldsChanged(owner, userId, fieldIds),
+  });
+  const fieldOperations: FieldOperationsService = fieldOperationsService({
+    operations: fieldOperationsRepository(db, dialect),
+    files: fileRows,
+    batches: batchRows,
+    users,
+    fields,
+    configurations: services.configurations,
+    alerts,
+    blobs,
+    pipeline,
+    jobs: options.fieldOperations?.jobs ?? { refresh: async () => {}, build: async () => {} },
+    publicUrl: files?.publicUrl ?? (() => undefined),
+    clock,
+  });
+  const machineFiles = machineFilesService({
+    files: fileRows,
+    batches: batchRows,
+    operations: fieldOperations,
+    users,
+    configurations: services.configurations,
+    alerts,
+    blobs,
+    jobs: files?.jobs ?? { processBatch: async () => {}, processMerge: async () => {} },
+    pipeline,
+    uploadLimitBytes: files?.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES,
+    publicUrl: files?.publicUrl ?? (() => undefined),
+    clock,
+  });
+  const organizations = organizationsService({ organizations: organizationsRepository(db, dialect), credentials: services.credentials, configurations: configurationsRepository(db, dialect), providers, clock });
+  const publicUrl = options.publicUrl ?? (() => undefined);
+  const appKeys = appKeysService({ appKeys: appKeyRows, secretBox, providers, publicUrl, refreshKeyVersion: secretKeys.refreshCurrentVersion, clock });
+  const links = magicLinksRepository(db, dialect);
+  const magicLinks = magicLinksService({
+    links,
+    states: oauthStates,
+    appKeys,
+    users: services.users,
+    credentials: services.credentials,
+    organizations,
+    secretBox,
+    providers,
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    sandboxBaseUrl: options.sandboxBaseUrl ?? (() => undefined),
+    publicUrl,
+    refreshKeyVersion: secretKeys.refreshCurrentVersion,
+    clock,
+  });
   return {
     ...services,
-    organizations: organizationsService({ organizations: organizationsRepository(db, dialect), credentials: services.credentials, configurations: configurationsRepository(db, dialect), providers, clock }),
+    configurations: configurationsNotifying(services.configurations, fieldOperations),
+    machineFiles,
+    fields,
+    boundaryUploads: boundaryUploadsService({ uploads: boundaryUploadsRepository(db, dialect), fields, clock }),
+    fieldOperations,
+    organizations,
+    appKeys,
+    apiKeys: apiKeysService({ keys: userApiKeysRepository(db), users: services.users, clock }),
+    magicLinks,
+    magicLinkUploads: magicLinkUploadsService({ links, magicLinks, machineFiles, clock }),
   };
 }

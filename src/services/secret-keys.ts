@@ -21,6 +21,10 @@ import { createSecretBox, masterKeyCheck, secretAad, secretKeyRingFromMaster, ty
 import type { Storage } from '../storage/database.js';
 import { credentialsRepository, type CredentialsRepository } from '../storage/repositories/credentials.js';
 import { metaRepository, type MetaRepository } from '../storage/repositories/meta.js';
+import { appKeysRepository, type AppKeysRepository } from '../storage/repositories/app-keys.js';
+import { oauthStatesRepository, type OAuthStatesRepository } from '../storage/repositories/oauth-states.js';
+import { appKeyAad } from './app-keys.js';
+import { pkceVerifierAad } from './magic-links.js';
 
 /** The furrow_meta key holding the version new secrets are encrypted with. */
 export const SECRET_KEY_VERSION = 'secret_key_version';
@@ -40,13 +44,52 @@ export function credentialSecretsAad(record: Pick<CredentialRecord, 'userId' | '
   return secretAad('credentials', `${record.userId}:${record.provider}`, 'secrets');
 }
 
+/**
+ * An encrypted column `rotate` sweeps besides the credentials' secrets (app keys, PKCE verifiers).
+ * The same rules hold: read, decrypt with its additional data, write back as a compare-and-set.
+ */
+export interface SecretColumn {
+  /** Names its rows in the report: `<name>:<id>`. */
+  name: string;
+  idsWithKeyVersionBelow(version: number, limit: number): Promise<string[]>;
+  /** The row's ciphertext, the additional data it was sealed with and its version; undefined once gone. */
+  find(id: string): Promise<{ ciphertext: string; aad: string; keyVersion: number } | undefined>;
+  reencrypt(id: string, previous: string, next: string, keyVersion: number): Promise<boolean>;
+}
+
+/** App keys' secrets (`app_keys.secrets`). */
+export function appKeySecretColumn(appKeys: Pick<AppKeysRepository, 'idsWithKeyVersionBelow' | 'findById' | 'reencrypt'>): SecretColumn {
+  return {
+    name: 'app_keys',
+    idsWithKeyVersionBelow: (version, limit) => appKeys.idsWithKeyVersionBelow(version, limit),
+    async find(id) {
+      const record = await appKeys.findById(id);
+      return record === undefined ? undefined : { ciphertext: record.secrets, aad: appKeyAad(record), keyVersion: record.keyVersion };
+    },
+    reencrypt: (id, previous, next, keyVersion) => appKeys.reencrypt(id, previous, next, keyVersion),
+  };
+}
+
+/** PKCE verifiers of OAuth connections in flight (`oauth_states.code_verifier`). */
+export function pkceVerifierSecretColumn(states: Pick<OAuthStatesRepository, 'idsWithKeyVersionBelow' | 'find' | 'reencrypt'>): SecretColumn {
+  return {
+    name: 'oauth_states',
+    idsWithKeyVersionBelow: (version, limit) => states.idsWithKeyVersionBelow(version, limit),
+    async find(stateHash) {
+      const record = await states.find(stateHash);
+      return record?.codeVerifier === null || record === undefined ? undefined : { ciphertext: record.codeVerifier, aad: pkceVerifierAad(stateHash), keyVersion: record.keyVersion };
+    },
+    reencrypt: (stateHash, previous, next, keyVersion) => states.reencrypt(stateHash, previous, next, keyVersion),
+  };
+}
+
 /** What one pass over the credentials below a version did. */
 export interface SweepReport {
-  /** Rows written again under the new version. */
+  /** Rows written again under the new version (credentials and the other secret columns). */
   reencrypted: number;
   /** Compare-and-sets lost because the row changed meanwhile (the row was then looked at again). */
   conflicts: number;
-  /** Rows whose secrets do not decrypt (altered, moved, or another master key): left as they are. */
+  /** Rows whose secrets do not decrypt (altered, moved, or another master key): left as they are. Credential ids as they are, other columns' as `<column>:<id>`. */
   undecryptable: string[];
   /** Rows that kept changing under the sweep; the next rotation or the lazy path moves them. */
   gaveUp: string[];
@@ -91,6 +134,8 @@ export interface SecretKeysService {
 export interface SecretKeysOptions {
   credentials: CredentialsRepository;
   meta: MetaRepository;
+  /** Encrypted columns besides the credentials' that `rotate` re-encrypts. */
+  columns?: readonly SecretColumn[];
   /** The box the credentials service encrypts with: this service advances its version. */
   secretBox: SecretBox;
   masterKey: Buffer;
@@ -134,14 +179,24 @@ export function secretKeysService(options: SecretKeysOptions): SecretKeysService
     return reading;
   };
 
+  /** The credentials' secrets, as a column like the others (their ids reported bare). */
+  const credentialColumn: SecretColumn = {
+    name: '',
+    idsWithKeyVersionBelow: (version, limit) => credentials.idsWithKeyVersionBelow(version, limit),
+    async find(id) {
+      const record = await credentials.findById(id);
+      return record === undefined ? undefined : { ciphertext: record.secrets, aad: credentialSecretsAad(record), keyVersion: record.keyVersion };
+    },
+    reencrypt: (id, previous, next, keyVersion) => credentials.reencrypt(id, previous, next, keyVersion),
+  };
+  const columns = [credentialColumn, ...(options.columns ?? [])];
+
   /** Decrypts and re-encrypts one row under the box's current version, as a compare-and-set. */
-  const reencryptRow = async (record: CredentialRecord): Promise<boolean> => {
-    const aad = credentialSecretsAad(record);
-    const plaintext = box.decrypt(record.secrets, aad);
+  const reencryptRow = async (column: SecretColumn, id: string, row: { ciphertext: string; aad: string }): Promise<boolean> => {
+    const plaintext = box.decrypt(row.ciphertext, row.aad);
     // No await between reading the version and encrypting: the column names the version used.
     const version = box.currentVersion;
-    const secrets = box.encrypt(plaintext, aad);
-    return credentials.reencrypt(record.id, record.secrets, secrets, version);
+    return column.reencrypt(id, row.ciphertext, box.encrypt(plaintext, row.aad), version);
   };
 
   const checkMasterKey = async () => {
@@ -172,24 +227,24 @@ export function secretKeysService(options: SecretKeysOptions): SecretKeysService
     throw new Error(`furrow_meta.${SECRET_KEY_VERSION} kept changing during 10 attempts to bump it; is another \`furrow keys rotate\` looping?`);
   };
 
-  /** Re-encrypts every credential below `version`, batch by batch, until only hopeless rows remain. */
-  const sweep = async (version: number, batchSize: number): Promise<SweepReport> => {
-    const report: SweepReport = { reencrypted: 0, conflicts: 0, undecryptable: [], gaveUp: [] };
+  /** Re-encrypts every row of `column` below `version`, batch by batch, until only hopeless rows remain. */
+  const sweepColumn = async (column: SecretColumn, version: number, batchSize: number, report: SweepReport): Promise<void> => {
+    const label = (id: string) => (column.name === '' ? id : `${column.name}:${id}`);
     const skipped = new Set<string>();
     const conflictsOf = new Map<string, number>();
     for (;;) {
       // The skipped rows may come back first: ask for that many more, so a batch is never all skipped.
-      const ids = (await credentials.idsWithKeyVersionBelow(version, batchSize + skipped.size)).filter((id) => !skipped.has(id));
-      if (ids.length === 0) return report;
+      const ids = (await column.idsWithKeyVersionBelow(version, batchSize + skipped.size)).filter((id) => !skipped.has(id));
+      if (ids.length === 0) return;
       for (const id of ids) {
-        const record = await credentials.findById(id);
-        if (record === undefined || record.keyVersion >= version) continue; // deleted, or moved on by its writer
+        const row = await column.find(id);
+        if (row === undefined || row.keyVersion >= version) continue; // deleted, or moved on by its writer
         let written: boolean;
         try {
-          written = await reencryptRow(record);
+          written = await reencryptRow(column, id, row);
         } catch (error) {
           if (!isFurrowError(error, 'secret_undecryptable')) throw error;
-          report.undecryptable.push(id);
+          report.undecryptable.push(label(id));
           skipped.add(id);
           continue;
         }
@@ -201,11 +256,18 @@ export function secretKeysService(options: SecretKeysOptions): SecretKeysService
         const conflicts = (conflictsOf.get(id) ?? 0) + 1;
         conflictsOf.set(id, conflicts);
         if (conflicts >= MAX_CONFLICTS_PER_ROW) {
-          report.gaveUp.push(id);
+          report.gaveUp.push(label(id));
           skipped.add(id);
         }
       }
     }
+  };
+
+  /** Every secret column below `version`. */
+  const sweep = async (version: number, batchSize: number): Promise<SweepReport> => {
+    const report: SweepReport = { reencrypted: 0, conflicts: 0, undecryptable: [], gaveUp: [] };
+    for (const column of columns) await sweepColumn(column, version, batchSize, report);
+    return report;
   };
 
   return {
@@ -215,7 +277,7 @@ export function secretKeysService(options: SecretKeysOptions): SecretKeysService
       try {
         await refreshCurrentVersion();
         if (!box.needsReencryption(record.secrets)) return false;
-        return await reencryptRow(record);
+        return await reencryptRow(credentialColumn, record.id, { ciphertext: record.secrets, aad: credentialSecretsAad(record) });
       } catch {
         return false;
       }
@@ -229,7 +291,7 @@ export function secretKeysService(options: SecretKeysOptions): SecretKeysService
       await checkMasterKey();
       const bumpedAt = clock();
       const { from, to } = await bump();
-      log(`Secret key version is now ${to} (was ${from}); re-encrypting credentials below it.`);
+      log(`Secret key version is now ${to} (was ${from}); re-encrypting credentials, app keys and PKCE verifiers below it.`);
       let report = await sweep(to, batchSize);
       if (graceMs > 0) {
         const wait = bumpedAt + graceMs - clock();
@@ -258,6 +320,7 @@ export function secretKeysOn(storage: Pick<Storage, 'db' | 'dialect'>, masterKey
   return secretKeysService({
     credentials: credentialsRepository(storage.db, storage.dialect),
     meta: metaRepository(storage.db),
+    columns: [appKeySecretColumn(appKeysRepository(storage.db, storage.dialect)), pkceVerifierSecretColumn(oauthStatesRepository(storage.db))],
     secretBox: createSecretBox(secretKeyRingFromMaster(masterKey)),
     masterKey,
     clock: options.clock,

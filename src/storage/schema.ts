@@ -148,6 +148,248 @@ export interface AlertFailedCallTable {
   created_at: string;
 }
 
+export interface MachineFileBatchTable {
+  id: string;
+  api_owner_id: string;
+  user_id: string;
+  provider: string;
+  file_name: string;
+  /** bigint: text from PostgreSQL. */
+  size: number | string;
+  /** `RECEIVED`, `PROCESSING`, `PROCESSED` or `FAILED`. */
+  status: string;
+  status_details: string | null;
+  status_reason: string | null;
+  upload_timestamp: string;
+  updated_at: string;
+}
+
+export interface MachineFileTable {
+  id: string;
+  api_owner_id: string;
+  user_id: string;
+  batch_id: string | null;
+  source_key: string | null;
+  provider: string;
+  origin: string;
+  organization_id: string | null;
+  file_name: string;
+  file_format: string | null;
+  operation_type: string | null;
+  /** `processing`, `processed` or `failed`. */
+  status: string;
+  steps: unknown;
+  summary: unknown;
+  units: unknown;
+  start_time: string | null;
+  end_time: string | null;
+  size_in_bytes: number | string | null;
+  sources: unknown;
+  bbox: unknown;
+  point_count: number | string | null;
+  area_m2: number | null;
+  warnings: unknown;
+  outputs: unknown;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AppKeyTable {
+  id: string;
+  api_owner_id: string;
+  provider: string;
+  app_name: string;
+  environment: string;
+  display: unknown;
+  secrets: string;
+  key_version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UserApiKeyTable {
+  id: string;
+  api_owner_id: string;
+  user_id: string;
+  key_hash: string;
+  key_hint: string;
+  description: string | null;
+  expires_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  created_at: string;
+}
+
+export interface MagicLinkTable {
+  id: string;
+  api_owner_id: string;
+  user_id: string;
+  widget: string;
+  allowed_providers: unknown;
+  provider: string | null;
+  settings: unknown;
+  max_usage: number;
+  usage_count: number;
+  created_at: string;
+  expires_at: string;
+  last_accessed_at: string | null;
+  deleted_at: string | null;
+  return_url: string | null;
+}
+
+export interface OAuthStateTable {
+  state_hash: string;
+  api_owner_id: string;
+  magic_link_id: string;
+  user_id: string;
+  provider: string;
+  app_key_id: string;
+  redirect_uri: string;
+  code_verifier: string | null;
+  key_version: number;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface FileAllocationTable {
+  file_id: string;
+  api_owner_id: string;
+  user_id: string;
+  total_points: number | string;
+  outside_points: number | string;
+  allocated_at: string;
+}
+
+export interface FileFieldTable {
+  file_id: string;
+  field_id: string;
+  boundary_id: string;
+  user_id: string;
+  points: number | string;
+  share: number;
+}
+
+export interface FieldOperationTable {
+  id: string;
+  api_owner_id: string;
+  user_id: string;
+  operation_type: string;
+  group_key: string;
+  /** `processing`, `processed` or `failed`. */
+  status: string;
+  status_reason: string | null;
+  revision: number;
+  built_revision: number | null;
+  config_hash: string;
+  providers: unknown;
+  summary: unknown;
+  units: unknown;
+  outputs: unknown;
+  start_time: string | null;
+  end_time: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FieldOperationFileTable {
+  operation_id: string;
+  file_id: string;
+}
+
+export interface FieldOperationFieldTable {
+  operation_id: string;
+  field_id: string;
+  boundary_id: string;
+  coverage: number | null;
+}
+
+/** Migration 0007-fields: growers, farms, fields, boundaries and boundary uploads. */
+export interface FieldGrowerTable {
+  /** Numbered by the database; text from PostgreSQL (bigserial). */
+  id: Generated<number | string>;
+  api_owner_id: string;
+  user_id: string;
+  name: string | null;
+  provider_name: string | null;
+  provider_id: number | null;
+  provider_grower_id: string | null;
+  sync_enabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FieldFarmTable {
+  id: Generated<number | string>;
+  api_owner_id: string;
+  user_id: string;
+  grower_id: number | string | null;
+  name: string | null;
+  provider_name: string | null;
+  provider_id: number | null;
+  provider_farm_id: string | null;
+  provider_farm_name: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FieldTable {
+  user_id: string;
+  id: string;
+  api_owner_id: string;
+  name: string | null;
+  farm_id: number | string | null;
+  provider_name: string | null;
+  provider_id: number | null;
+  provider_field_id: string | null;
+  provider_boundary_id: string | null;
+  provider_field_name: string | null;
+  organization_id: string | null;
+  type: string;
+  status: string;
+  merged_field_id: string | null;
+  sources: unknown;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FieldBoundaryTable {
+  id: string;
+  api_owner_id: string;
+  user_id: string;
+  field_id: string;
+  status: string;
+  provider_status: string | null;
+  provider_boundary_id: string | null;
+  geometry: unknown;
+  area_ha: number;
+  min_lon: number;
+  min_lat: number;
+  max_lon: number;
+  max_lat: number;
+  validity: string;
+  fix_status: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BoundaryUploadTable {
+  id: string;
+  api_owner_id: string;
+  user_id: string;
+  farm_id: number | string | null;
+  file_name: string;
+  status: string;
+  entries: unknown;
+  created_at: string;
+}
+
+export interface FieldOperationRefreshLeaseTable {
+  user_id: string;
+  holder: string | null;
+  lease_until: string | null;
+}
+
 export interface Database {
   furrow_meta: MetaTable;
   api_owners: ApiOwnerTable;
@@ -161,4 +403,21 @@ export interface Database {
   alert_webhook_events: AlertWebhookEventTable;
   alert_outbox: AlertOutboxTable;
   alert_failed_calls: AlertFailedCallTable;
+  app_keys: AppKeyTable;
+  user_api_keys: UserApiKeyTable;
+  magic_links: MagicLinkTable;
+  oauth_states: OAuthStateTable;
+  machine_file_batches: MachineFileBatchTable;
+  machine_files: MachineFileTable;
+  field_growers: FieldGrowerTable;
+  field_farms: FieldFarmTable;
+  fields: FieldTable;
+  field_boundaries: FieldBoundaryTable;
+  boundary_uploads: BoundaryUploadTable;
+  file_allocations: FileAllocationTable;
+  file_fields: FileFieldTable;
+  field_operations: FieldOperationTable;
+  field_operation_files: FieldOperationFileTable;
+  field_operation_fields: FieldOperationFieldTable;
+  field_operation_refresh_leases: FieldOperationRefreshLeaseTable;
 }

@@ -3,6 +3,9 @@
  * services, requests through Fastify's injector (the full HTTP pipeline without a socket).
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { providers } from '../../providers/registry.js';
 import pino, { type Logger } from 'pino';
@@ -14,6 +17,8 @@ import { SANDBOX_PATH, SandboxAccountStore } from '../../sandbox/index.js';
 import { createJobQueue } from '../../jobs/create-job-queue.js';
 import { credentialJobsOn } from '../../jobs/credential-jobs.js';
 import { alertJobsOn } from '../../jobs/alert-jobs.js';
+import { machineFileJobsOn } from '../../jobs/machine-file-jobs.js';
+import { fieldOperationJobsOn } from '../../jobs/field-operation-jobs.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { createTasks } from '../../jobs/tasks/index.js';
 
@@ -26,6 +31,8 @@ export interface ApiHarness {
   url: string | undefined;
   sandboxStore: SandboxAccountStore | undefined;
   masterKey: Buffer;
+  /** The machine-file blob store's directory (FURROW_FILES_DIR), removed on close. */
+  filesDir: string;
   /** A bearer token of the harness's first API owner. */
   token: string;
   /** Creates another API owner and returns its token (for tenant-isolation tests). */
@@ -51,19 +58,30 @@ export interface ApiHarnessOptions {
    * listen on loopback), as FURROW_ALERT_RETRY_SCALE and FURROW_ALERTS_ALLOW_PRIVATE set them.
    */
   alerts?: { retryScale?: number; allowPrivate?: boolean; timeoutMs?: number };
+  /** FURROW_UPLOAD_LIMIT_BYTES; 3 GiB by default. */
+  uploadLimitBytes?: number;
 }
 
 export async function startApiHarness(database: TestDatabase, options: ApiHarnessOptions = {}): Promise<ApiHarness> {
   const storage = await openTestStorage(database);
   const masterKey = crypto.randomBytes(32);
   let url: string | undefined;
+  const filesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'furrow-files-'));
   // A real queue, not started: tests see what was enqueued, and start workers when they want them.
   const services: Services = createServices(storage, {
     masterKey,
     jobs: credentialJobsOn(() => queue),
     sandboxBaseUrl: () => (url === undefined ? undefined : `${url}${SANDBOX_PATH}`),
+    publicUrl: () => url,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     alerts: { jobs: alertJobsOn(() => queue), retryScale: 1, allowPrivate: true, ...options.alerts },
+    machineFiles: {
+      dir: filesDir,
+      publicUrl: () => url,
+      jobs: machineFileJobsOn(() => queue),
+      ...(options.uploadLimitBytes === undefined ? {} : { uploadLimitBytes: options.uploadLimitBytes }),
+    },
+    fieldOperations: { jobs: fieldOperationJobsOn(() => queue) },
   });
   const sandboxStore = options.sandbox === true ? new SandboxAccountStore() : undefined;
   const queue: JobQueue = createJobQueue(storage, { pollIntervalMs: 50, leaseMs: 2000, shutdownTimeoutMs: 1000 }, createTasks(services), pino({ level: 'silent' }));
@@ -95,6 +113,7 @@ export async function startApiHarness(database: TestDatabase, options: ApiHarnes
     },
     sandboxStore,
     masterKey,
+    filesDir,
     token,
     newOwnerToken,
     request: ({ token: given, headers, ...rest }) =>
@@ -107,6 +126,7 @@ export async function startApiHarness(database: TestDatabase, options: ApiHarnes
       await queue.close();
       services.alerts.close();
       await storage.close();
+      fs.rmSync(filesDir, { recursive: true, force: true });
     },
   };
 }

@@ -20,6 +20,7 @@ export function fileSetFromDirectory(dir: string): FileSet {
           path: path.relative(dir, full).split(path.sep).join('/'),
           size: fs.statSync(full).size,
           stream: () => streamFile(full),
+          open: () => Promise.resolve(byteSourceFromFile(full)),
         });
       }
     }

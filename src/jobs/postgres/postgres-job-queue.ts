@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import crypto from 'node:crypto';
 import os from 'node:os';
+import { sql } from 'kysely';
 import pg from 'pg';
 import {
   makeWorkerUtils,
@@ -128,6 +129,16 @@ export class PostgresJobQueue<T extends TaskList = TaskList> implements JobQueue
     assertEnqueueable(this.tasks, task, payload);
     const maxAttempts = resolveMaxAttempts(options.maxAttempts, this.options.defaultMaxAttempts);
     const utils = await this.install();
+    if (options.within !== undefined) {
+      // graphile-worker's own add_job, on the caller's connection: committed (and NOTIFYed) with
+      // the caller's change, never without it.
+      const { rows } = await sql<{ id: string }>`
+        select (graphile_worker.add_job(
+          ${task}, ${JSON.stringify(payload ?? null)}::json,
+          run_at => ${options.runAt ?? null}::timestamptz, max_attempts => ${maxAttempts}::int,
+          job_key => ${options.key ?? null}::text)).id::text as id`.execute(options.within.db);
+      return rows[0]!.id;
+    }
     if (options.key === undefined) {
       return new Promise<string>((resolve, reject) => {
         const first = this.pendingInserts.length === 0;

@@ -91,6 +91,12 @@ export class SqliteJobQueue<T extends TaskList = TaskList> implements JobQueue<T
   private wakeKey: string | undefined;
   private readonly onWake = () => this.dispatch();
   private completions: number[] = [];
+  /**
+   * Jobs claimed ahead of a free worker. Under a backlog, claiming one job per finished job costs a
+   * write transaction each; claiming a worker-pool's worth at once costs one per pool. They hold
+   * our lease (renewed with the running ones) and go back, attempt uncounted, at stop.
+   */
+  private prefetched: JobRow[] = [];
   private flushing: Promise<void> | undefined;
   private lastProblem: string | undefined;
 
@@ -120,6 +126,12 @@ export class SqliteJobQueue<T extends TaskList = TaskList> implements JobQueue<T
       maxAttempts: resolveMaxAttempts(options.maxAttempts, this.options.defaultMaxAttempts),
     };
     await this.install();
+    if (options.within !== undefined) {
+      // The caller's transaction holds SQLite's one writer; the job is visible once it commits.
+      const id = await insertJob(options.within.db as unknown as Kysely<unknown>, job);
+      options.within.afterCommit(() => this.wakeLocalWorkers());
+      return String(id);
+    }
     const id = job.key === undefined ? await insertJob(this.db, job) : await this.db.transaction().execute((trx) => insertJob(trx, job));
     this.wakeLocalWorkers();
     return String(id);
@@ -173,8 +185,9 @@ export class SqliteJobQueue<T extends TaskList = TaskList> implements JobQueue<T
     this.scheduleRunner?.stop();
     clearTimeout(this.pollTimer);
     wakeChannel(this.wakeKey!).off('wake', this.onWake);
-    // A claim in flight finishes first, so every job we hold is in `running` before we wait.
+    // A claim in flight finishes first, so every job we hold is in `running` or `prefetched`.
     await this.dispatching;
+    await this.releasePrefetched();
     // Leases keep being renewed while we wait, so nobody takes a job that is still finishing.
     const finished = await settlesWithin(Promise.allSettled([...this.running.values()].map((r) => r.done)), this.config.shutdownTimeoutMs);
     if (!finished && this.running.size > 0) await this.releaseRunningJobs();
@@ -273,10 +286,17 @@ export class SqliteJobQueue<T extends TaskList = TaskList> implements JobQueue<T
         while (this.state === 'running') {
           const free = this.concurrency - this.running.size;
           if (free <= 0) break;
-          const claimed = await this.claim(free);
-          for (const row of claimed) this.startJob(row);
+          let exhausted = false;
+          if (this.prefetched.length < free) {
+            // Up to one pool's worth beyond what the free workers take now.
+            const wanted = free - this.prefetched.length + this.concurrency;
+            const claimed = await this.claim(wanted);
+            this.prefetched.push(...claimed);
+            exhausted = claimed.length < wanted;
+          }
+          for (const row of this.prefetched.splice(0, free)) this.startJob(row);
           if (this.state !== 'running') return;
-          if (claimed.length < free) break;
+          if (exhausted && this.prefetched.length === 0) break;
         }
         if (this.state !== 'running' || this.running.size >= this.concurrency) return;
         const delay = await this.delayUntilNextJob();
@@ -409,6 +429,8 @@ export class SqliteJobQueue<T extends TaskList = TaskList> implements JobQueue<T
         update job_queue_jobs set locked_until = ${now + this.config.leaseMs}
         where locked_by = ${this.workerId} returning id`.execute(this.db);
       const held = new Set(renewed.map((r) => String(r.id)));
+      // A prefetched job whose lease lapsed (this process stalled) may be another worker's now.
+      this.prefetched = this.prefetched.filter((row) => held.has(String(row.id)));
       for (const [id, job] of this.running) {
         if (!held.has(id) && !job.controller.signal.aborted) {
           this.logger.warn({ jobId: id }, `SQLite job queue: lost the lease on job ${id} (this process stalled longer than the lease); another worker may run it`);
@@ -430,6 +452,23 @@ export class SqliteJobQueue<T extends TaskList = TaskList> implements JobQueue<T
       this.lastProblem = `renewing job leases failed: ${(error as Error).message}`;
       this.logger.error({ err: error }, 'SQLite job queue: renewing leases failed');
     }
+  }
+
+  /** Hands back jobs claimed but never started, as if never claimed. */
+  private async releasePrefetched(): Promise<void> {
+    const ids = this.prefetched.map((row) => row.id);
+    this.prefetched = [];
+    if (ids.length === 0) return;
+    try {
+      await sql`
+        update job_queue_jobs
+        set locked_by = null, locked_until = null, attempts = max(attempts - 1, 0), updated_at = ${Date.now()}
+        where locked_by = ${this.workerId} and id in (${sql.join(ids)})`.execute(this.db);
+    } catch (error) {
+      // Their leases expire and the sweep frees them, with the attempt counted.
+      this.logger.error({ err: error, jobIds: ids }, 'SQLite job queue: could not release prefetched jobs at stop; they run again after their leases expire');
+    }
+    this.wakeLocalWorkers();
   }
 
   /**

@@ -7,6 +7,11 @@ import { refreshCredential } from './refresh-credential.js';
 import { deliverAlerts } from './deliver-alerts.js';
 import { purgeAlertFailedCalls, purgeAlertFailedCallsDaily } from './purge-alert-failed-calls.js';
 import { sweepAlertOutbox, sweepAlertOutboxEvery30s } from './sweep-alert-outbox.js';
+import { processMachineFileBatch } from './process-machine-file-batch.js';
+import { mergeMachineFiles } from './merge-machine-files.js';
+import { purgeMagicLinks, purgeMagicLinksDaily } from './purge-magic-links.js';
+import { refreshFieldOperations } from './refresh-field-operations.js';
+import { buildFieldOperation } from './build-field-operation.js';
 
 /**
  * The task list for `createJobQueue`. Tasks that call use cases get them from `services` here,
@@ -20,10 +25,15 @@ export function createTasks(services: Services) {
     'deliver-alerts': deliverAlerts(services.alerts),
     'sweep-alert-outbox': sweepAlertOutbox(services.alerts),
     'purge-alert-failed-calls': purgeAlertFailedCalls(services.alerts),
+    'process-machine-file-batch': processMachineFileBatch(services.machineFiles),
+    'merge-machine-files': mergeMachineFiles(services.machineFiles),
+    'purge-magic-links': purgeMagicLinks(services.magicLinks),
+    'refresh-field-operations': refreshFieldOperations(services.fieldOperations),
+    'build-field-operation': buildFieldOperation(services.fieldOperations),
   } satisfies TaskList;
 }
 
 export type FurrowTasks = ReturnType<typeof createTasks>;
 
 /** Recurring jobs every worker process registers with `queue.schedule()` before `start()`. */
-export const schedules = [purgeFailedJobsDaily, purgeCredentialEventsDaily, sweepAlertOutboxEvery30s, purgeAlertFailedCallsDaily] as const;
+export const schedules = [purgeFailedJobsDaily, purgeCredentialEventsDaily, sweepAlertOutboxEvery30s, purgeAlertFailedCallsDaily, purgeMagicLinksDaily] as const;

@@ -67,7 +67,7 @@ export function agFinitiBasicAuthorization(publicKey: string, privateKey: string
 }
 
 /** The client authentication above, for oauth4webapi. */
-function consumerKeyAuth(publicKey: string, privateKey: string): oauth.ClientAuth {
+export function consumerKeyAuth(publicKey: string, privateKey: string): oauth.ClientAuth {
   return (_server, _client, _body, headers) => {
     headers.set('authorization', agFinitiBasicAuthorization(publicKey, privateKey));
   };
@@ -78,7 +78,7 @@ function currentRefreshToken(credential: ProviderCredential<AgLeaderCredentialFi
   return credential.tokens?.refreshToken ?? credential.fields.refreshToken;
 }
 
-function oauthSettings(ctx: AdapterContext, fields: AgLeaderCredentialFields): OAuthClientSettings {
+export function oauthSettings(ctx: AdapterContext, fields: AgLeaderCredentialFields): OAuthClientSettings {
   const base = ctx.baseUrl(AG_LEADER_HOSTS.agfiniti);
   // No discovery document is published; the issuer is only the library's name for the server.
   return { server: { issuer: base, token_endpoint: `${base}${AG_LEADER_PATHS.token}` }, clientId: fields.publicKey, clientSecret: fields.privateKey };

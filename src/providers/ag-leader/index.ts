@@ -4,6 +4,7 @@ import { publicString, secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
 import { agLeaderAdapter } from './client.js';
 import { agLeaderEmulator } from './emulator.js';
+import { agLeaderLink } from './link.js';
 
 /**
  * POST body of `ag-leader-credentials` (leaf-api.md 3.3): new-docs requires `refreshToken`,
@@ -47,5 +48,6 @@ export const agLeader = defineProvider({
   publicFields: ['publicKey'],
   clientIdentityField: 'publicKey',
   adapter: agLeaderAdapter,
+  link: agLeaderLink,
   emulator: agLeaderEmulator,
 });

@@ -4,6 +4,7 @@ import { clientEnvironment, publicString, secretString } from '../credential-fie
 import { defineProvider } from '../define-provider.js';
 import { agvanceAdapter } from './client.js';
 import { agvanceEmulator } from './emulator.js';
+import { agvanceLink } from './link.js';
 
 /**
  * POST body of `agvance-credentials` (leaf-api.md 3.3); `clientEnvironment` defaults to STAGE
@@ -48,5 +49,6 @@ export const agvance = defineProvider({
   publicFields: ['clientEnvironment', 'databaseId', 'username'],
   clientIdentityField: 'username',
   adapter: agvanceAdapter,
+  link: agvanceLink,
   emulator: agvanceEmulator,
 });

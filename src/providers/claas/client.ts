@@ -62,7 +62,7 @@ function currentRefreshToken(credential: ProviderCredential<ClaasCredentialField
   return credential.tokens?.refreshToken ?? credential.fields.refreshToken;
 }
 
-function oauthSettings(ctx: AdapterContext, fields: ClaasCredentialFields): OAuthClientSettings {
+export function oauthSettings(ctx: AdapterContext, fields: ClaasCredentialFields): OAuthClientSettings {
   const issuer = ctx.baseUrl(CLAAS_HOSTS.identity);
   return { server: { issuer, token_endpoint: `${issuer}/token` }, clientId: fields.clientKey, clientSecret: fields.clientSecret };
 }

@@ -4,6 +4,7 @@ import { clientEnvironment, publicString, secretString } from '../credential-fie
 import { defineProvider } from '../define-provider.js';
 import { claasAdapter } from './client.js';
 import { claasEmulator } from './emulator.js';
+import { claasLink } from './link.js';
 
 /**
  * POST body of `claas-credentials` (leaf-api.md 3.3, new-docs `/providers/claas`): the three keys
@@ -47,5 +48,6 @@ export const claas = defineProvider({
   publicFields: ['clientKey', 'clientEnvironment'],
   clientIdentityField: 'clientKey',
   adapter: claasAdapter,
+  link: claasLink,
   emulator: claasEmulator,
 });

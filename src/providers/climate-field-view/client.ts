@@ -56,7 +56,7 @@ function currentRefreshToken(credential: ProviderCredential<ClimateFieldViewCred
   return credential.tokens?.refreshToken ?? credential.fields.refreshToken;
 }
 
-function oauthSettings(ctx: AdapterContext, fields: ClimateFieldViewCredentialFields): OAuthClientSettings {
+export function oauthSettings(ctx: AdapterContext, fields: ClimateFieldViewCredentialFields): OAuthClientSettings {
   const base = ctx.baseUrl(CLIMATE_HOSTS.token);
   // No discovery document is published; the issuer is only the library's name for the server.
   return { server: { issuer: base, token_endpoint: `${base}/token` }, clientId: fields.clientId, clientSecret: fields.clientSecret };

@@ -4,6 +4,7 @@ import { publicString, secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
 import { climateFieldViewAdapter } from './client.js';
 import { climateFieldViewEmulator } from './emulator.js';
+import { climateFieldViewLink } from './link.js';
 
 /**
  * POST body of `climate-field-view-credentials` (leaf-api.md 3.3). No `clientEnvironment`: Climate
@@ -48,5 +49,6 @@ export const climateFieldView = defineProvider({
   publicFields: ['clientId'],
   clientIdentityField: 'clientId',
   adapter: climateFieldViewAdapter,
+  link: climateFieldViewLink,
   emulator: climateFieldViewEmulator,
 });

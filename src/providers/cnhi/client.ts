@@ -76,7 +76,7 @@ function currentRefreshToken(credential: ProviderCredential<CnhiCredentialFields
   return credential.tokens?.refreshToken ?? credential.fields.refreshToken;
 }
 
-function oauthSettings(ctx: AdapterContext, fields: CnhiCredentialFields): OAuthClientSettings {
+export function oauthSettings(ctx: AdapterContext, fields: CnhiCredentialFields): OAuthClientSettings {
   const issuer = ctx.baseUrl(CNHI_HOSTS.identity);
   // CNH's well-known document (providers.md 4.1), written out: no discovery round trip per refresh.
   return { server: { issuer: `${issuer}/`, token_endpoint: `${issuer}/oauth/token`, revocation_endpoint: `${issuer}/oauth/revoke` }, clientId: fields.clientId, clientSecret: fields.clientSecret };
@@ -86,7 +86,7 @@ function oauthSettings(ctx: AdapterContext, fields: CnhiCredentialFields): OAuth
  * Auth0's client authentication as CNH's clients use it: id and secret in the form body
  * (`client_secret_post`, providers.md 4.1 [3P]), not HTTP Basic.
  */
-function clientAuth(fields: CnhiCredentialFields): oauth.ClientAuth {
+export function clientAuth(fields: CnhiCredentialFields): oauth.ClientAuth {
   return oauth.ClientSecretPost(fields.clientSecret);
 }
 

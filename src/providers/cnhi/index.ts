@@ -4,6 +4,7 @@ import { clientEnvironment, publicString, secretString } from '../credential-fie
 import { defineProvider } from '../define-provider.js';
 import { cnhiAdapter } from './client.js';
 import { cnhiEmulator } from './emulator.js';
+import { cnhiLink } from './link.js';
 
 /**
  * POST body of `cnhi-credentials` (leaf-api.md 3.3; new-docs marks `clientEnvironment` required).
@@ -55,5 +56,6 @@ export const cnhi = defineProvider({
   publicFields: ['clientId', 'clientEnvironment'],
   clientIdentityField: 'clientId',
   adapter: cnhiAdapter,
+  link: cnhiLink,
   emulator: cnhiEmulator,
 });

@@ -77,7 +77,7 @@ function currentRefreshToken(credential: ProviderCredential<JohnDeereCredentialF
   return credential.tokens?.refreshToken ?? credential.fields.refreshToken;
 }
 
-function oauthSettings(ctx: AdapterContext, fields: JohnDeereCredentialFields): OAuthClientSettings {
+export function oauthSettings(ctx: AdapterContext, fields: JohnDeereCredentialFields): OAuthClientSettings {
   const issuer = ctx.baseUrl(JOHN_DEERE_HOSTS.signIn);
   // Okta's discovery document (providers.md 1.1), written out: no discovery round trip per refresh.
   return { server: { issuer, token_endpoint: `${issuer}/v1/token`, revocation_endpoint: `${issuer}/v1/revoke` }, clientId: fields.clientKey, clientSecret: fields.clientSecret };
@@ -249,4 +249,16 @@ function deereMessage(body: string): string | undefined {
   if (Array.isArray(list) && typeof list[0]?.message === 'string') return (list[0].message as string).slice(0, 300);
   const description = (parsed as { error_description?: unknown } | null)?.error_description;
   return typeof description === 'string' ? description.slice(0, 300) : undefined;
+}
+
+/**
+ * The grower's consent page (providers.md 1.1): Okta's `authorize_endpoint` of the same custom
+ * authorization server as the token endpoint, with PKCE S256 (Okta supports it for web apps).
+ */
+export function johnDeereAuthorizeUrl(ctx: AdapterContext, request: { clientKey: string; redirectUri: string; scopes: readonly string[]; state: string; codeChallenge?: string | undefined }): string {
+  const url = new URL(`${ctx.baseUrl(JOHN_DEERE_HOSTS.signIn)}/v1/authorize`);
+  const params: Record<string, string> = { response_type: 'code', client_id: request.clientKey, redirect_uri: request.redirectUri, scope: request.scopes.join(' '), state: request.state };
+  if (request.codeChallenge !== undefined) Object.assign(params, { code_challenge: request.codeChallenge, code_challenge_method: 'S256' });
+  url.search = new URLSearchParams(params).toString();
+  return url.toString();
 }

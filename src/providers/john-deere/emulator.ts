@@ -10,6 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatedAccount, EmulatedOrganization, EmulatorContext, InjectedFault, ProviderEmulator } from '../provider-emulator.js';
 import type { HostUrls } from '../provider.js';
 import { DEERE_MEDIA_TYPE, JOHN_DEERE_HOSTS, type JohnDeereCredentialFields } from './client.js';
+import { registerSyncRoutes } from './emulator-sync.js';
 
 /** The path a host is served at in the sandbox, as `resolveBaseUrl` maps it. */
 function sandboxPathOf(urls: HostUrls): string {
@@ -17,15 +18,15 @@ function sandboxPathOf(urls: HostUrls): string {
 }
 
 const SIGN_IN = sandboxPathOf(JOHN_DEERE_HOSTS.signIn);
-const API = sandboxPathOf(JOHN_DEERE_HOSTS.api);
+export const API = sandboxPathOf(JOHN_DEERE_HOSTS.api);
 const CONNECTIONS = '/connections';
 
 /** [I] The scope every `/platform` route asks for here: `ag1` ("view locations") is the least data scope (providers.md 1.1). */
 const DATA_SCOPE = 'ag1';
 /** [I] Small pages, so clients must follow `nextPage` (providers.md 1.8); `itemLimit` asks for more. */
 const ORGANIZATIONS_PAGE_SIZE = 2;
-const COLLECTION_PAGE_SIZE = 10;
-const MAX_PAGE_SIZE = 100;
+export const COLLECTION_PAGE_SIZE = 10;
+export const MAX_PAGE_SIZE = 100;
 
 /** The scopes of Deere's docs (providers.md 1.1); new sandbox grants get them all. */
 const DEERE_SCOPES = ['openid', 'profile', 'email', 'offline_access', 'ag1', 'ag2', 'ag3', 'eq1', 'eq2', 'org1', 'org2', 'work1', 'work2', 'files'];
@@ -61,6 +62,14 @@ export const johnDeereEmulator: ProviderEmulator<JohnDeereCredentialFields> = {
   },
 
   async routes(app, ctx) {
+    // Deere's request bodies carry its own media type (providers.md 1.2); they are JSON.
+    app.addContentTypeParser(DEERE_MEDIA_TYPE, { parseAs: 'string' }, (_request, body, done) => {
+      try {
+        done(null, body === '' ? {} : JSON.parse(String(body)));
+      } catch (error) {
+        done(Object.assign(error instanceof Error ? error : new Error(String(error)), { statusCode: 400 }), undefined);
+      }
+    });
     const byClient = (request: FastifyRequest) => ctx.accountByBasicAuth(request.headers.authorization);
     const byBearer = (request: FastifyRequest) => ctx.accountByBearer(request.headers.authorization);
 
@@ -123,24 +132,7 @@ export const johnDeereEmulator: ProviderEmulator<JohnDeereCredentialFields> = {
       return reply.type(DEERE_MEDIA_TYPE).send(organizationJson(ctx, request, account, organization));
     });
 
-    app.get<{ Params: { orgId: string } }>(`${API}/organizations/:orgId/fields`, { preHandler: ctx.guard('api', byBearer) }, async (request, reply) => {
-      const account = authorizeApi(ctx, request, reply);
-      if (account === undefined) return reply;
-      const organization = account.organizations.find((o) => o.number === request.params.orgId);
-      if (organization === undefined) return reply.code(404).type(DEERE_MEDIA_TYPE).send(deereErrors(`No organization ${request.params.orgId}.`));
-      // "Skipping this step causes 403 Forbidden on all organization-scoped endpoints" (providers.md 1.1).
-      if (!organization.connected) return reply.code(403).type(DEERE_MEDIA_TYPE).send(deereErrors(`The application has no access to organization ${organization.number}; the grower must connect it.`));
-      const values = account.fields
-        .filter((field) => field.organizationId === organization.id)
-        .map((field) => ({
-          '@type': 'Field',
-          id: field.id,
-          name: field.name,
-          archived: false,
-          links: [link('self', ctx.publicUrl(request, `${API}/organizations/${organization.number}/fields/${field.id}`)), link('owningOrganization', ctx.publicUrl(request, `${API}/organizations/${organization.number}`))],
-        }));
-      return sendPage(ctx, request, reply, `${API}/organizations/${organization.number}/fields`, values, COLLECTION_PAGE_SIZE);
-    });
+    await registerSyncRoutes(app, ctx);
 
     // connections.deere.com (providers.md 1.1 and 1.8): the grower picks the organizations the
     // application may use. [I] One page serves both links; a real grower would be signed in.
@@ -169,7 +161,7 @@ export const johnDeereEmulator: ProviderEmulator<JohnDeereCredentialFields> = {
 };
 
 /** The account of a valid bearer token with the data scope, or `undefined` after answering 401/403/406. */
-function authorizeApi(ctx: EmulatorContext, request: FastifyRequest, reply: FastifyReply): EmulatedAccount | undefined {
+export function authorizeApi(ctx: EmulatorContext, request: FastifyRequest, reply: FastifyReply): EmulatedAccount | undefined {
   const check = ctx.checkAccessToken(request.headers.authorization);
   if (!check.ok) {
     // RFC 6750 section 3.1: an expired or revoked token is `invalid_token`.
@@ -190,14 +182,27 @@ function authorizeApi(ctx: EmulatorContext, request: FastifyRequest, reply: Fast
 }
 
 /** A Deere collection page (`{ links, total, values }`) with a `nextPage` link while more remain. */
-function sendPage(ctx: EmulatorContext, request: FastifyRequest, reply: FastifyReply, path: string, values: unknown[], defaultSize: number) {
+export function sendPage(ctx: EmulatorContext, request: FastifyRequest, reply: FastifyReply, path: string, values: unknown[], defaultSize: number) {
   const query = request.query as Record<string, unknown>;
   const offset = Math.max(0, Number.parseInt(stringOf(query['pageOffset']) ?? '0', 10) || 0);
   const size = Math.min(MAX_PAGE_SIZE, Math.max(1, Number.parseInt(stringOf(query['itemLimit']) ?? String(defaultSize), 10) || defaultSize));
-  const links = [link('self', ctx.publicUrl(request, `${path}?pageOffset=${offset}&itemLimit=${size}`))];
+  const links = [link('self', ctx.publicUrl(request, pageUrl(path, query, offset, size)))];
   // [I] pageOffset/itemLimit as in the equipment API's documented nextPage (providers.md 1.2).
-  if (offset + size < values.length) links.push(link('nextPage', ctx.publicUrl(request, `${path}?pageOffset=${offset + size}&itemLimit=${size}`)));
+  if (offset + size < values.length) links.push(link('nextPage', ctx.publicUrl(request, pageUrl(path, query, offset + size, size))));
   return reply.type(DEERE_MEDIA_TYPE).send({ links, total: values.length, values: values.slice(offset, offset + size) });
+}
+
+/** A page's path: the request's other parameters (`embed`, filters) kept, as Deere's sample nextPage keeps `organizationIds`. */
+export function pageUrl(path: string, query: Record<string, unknown>, offset: number, size: number): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (name === 'pageOffset' || name === 'itemLimit') continue;
+    const text = stringOf(value);
+    if (text !== undefined) params.set(name, text);
+  }
+  params.set('pageOffset', String(offset));
+  params.set('itemLimit', String(size));
+  return `${path}?${params.toString()}`;
 }
 
 /** An organization as providers.md 1.3 shows it: `manage_connections` when connected, `connections` when not. */
@@ -215,12 +220,12 @@ function organizationJson(ctx: EmulatorContext, request: FastifyRequest, account
 /** No scripts, no framing: the page only posts a form. */
 const PAGE_HEADERS = { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'", 'cache-control': 'no-store' };
 
-function link(rel: string, uri: string) {
+export function link(rel: string, uri: string) {
   return { '@type': 'Link', rel, uri };
 }
 
 /** [I] Deere's error list shape (providers.md 1.7: `[{ guid, message, ... }]`) under `errors`. */
-function deereErrors(message: string) {
+export function deereErrors(message: string) {
   return { errors: [{ guid: crypto.randomUUID(), message }] };
 }
 
@@ -237,7 +242,7 @@ function formOf(body: unknown): Record<string, string | undefined> {
   return form;
 }
 
-function stringOf(value: unknown): string | undefined {
+export function stringOf(value: unknown): string | undefined {
   const first = Array.isArray(value) ? (value as unknown[])[0] : value;
   return typeof first === 'string' ? first : undefined;
 }

@@ -4,6 +4,8 @@ import { clientEnvironment, publicString, secretString } from '../credential-fie
 import { defineProvider } from '../define-provider.js';
 import { johnDeereAdapter } from './client.js';
 import { johnDeereEmulator } from './emulator.js';
+import { johnDeereLink } from './link.js';
+import { johnDeereSync } from './sync.js';
 
 /** POST body of `john-deere-credentials` (leaf-api.md 3.3; new-docs marks all four fields required). */
 const JohnDeereCredentialBody = Type.Object(
@@ -46,6 +48,7 @@ export const johnDeere = defineProvider({
   secretFields: { clientSecret: 'masked', refreshToken: 'hidden' },
   publicFields: ['clientKey', 'clientEnvironment'],
   clientIdentityField: 'clientKey',
-  adapter: johnDeereAdapter,
+  adapter: { ...johnDeereAdapter, sync: johnDeereSync },
+  link: johnDeereLink,
   emulator: johnDeereEmulator,
 });

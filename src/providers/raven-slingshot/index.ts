@@ -4,6 +4,7 @@ import { secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
 import { ravenSlingshotAdapter } from './client.js';
 import { ravenSlingshotEmulator } from './emulator.js';
+import { ravenSlingshotLink } from './link.js';
 
 /**
  * POST body of `raven-slingshot-credentials` (leaf-api.md 3.3). All three sign every request
@@ -52,5 +53,6 @@ export const ravenSlingshot = defineProvider({
   // No public field names the client: Leaf's alerts carry `credential` only where one exists.
   clientIdentityField: undefined,
   adapter: ravenSlingshotAdapter,
+  link: ravenSlingshotLink,
   emulator: ravenSlingshotEmulator,
 });

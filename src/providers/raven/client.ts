@@ -89,7 +89,7 @@ function currentRefreshToken(credential: ProviderCredential<RavenCredentialField
   return credential.tokens?.refreshToken ?? credential.fields.refreshToken;
 }
 
-function oauthSettings(ctx: AdapterContext, fields: RavenCredentialFields): OAuthClientSettings {
+export function oauthSettings(ctx: AdapterContext, fields: RavenCredentialFields): OAuthClientSettings {
   const issuer = ctx.baseUrl(RAVEN_HOSTS.identity);
   // The discovery document, written out: no round trip per refresh, and no trust in where it points.
   return {
@@ -105,7 +105,7 @@ function oauthSettings(ctx: AdapterContext, fields: RavenCredentialFields): OAut
  * form-decode (RFC 6749 section 2.3.1 says to), so a secret with `+`, `/` or `=` would only
  * work one way; in a form body there is one encoding.
  */
-function clientAuth(fields: RavenCredentialFields): oauth.ClientAuth {
+export function clientAuth(fields: RavenCredentialFields): oauth.ClientAuth {
   return oauth.ClientSecretPost(fields.clientSecret);
 }
 

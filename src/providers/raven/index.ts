@@ -4,6 +4,7 @@ import { publicString, secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
 import { ravenAdapter } from './client.js';
 import { ravenEmulator } from './emulator.js';
+import { ravenLink } from './link.js';
 
 /** POST body of `raven-credentials` (leaf-api.md 3.3). [I] All three required: each is needed to refresh. */
 const RavenCredentialBody = Type.Object(
@@ -46,5 +47,6 @@ export const raven = defineProvider({
   publicFields: ['clientId'],
   clientIdentityField: 'clientId',
   adapter: ravenAdapter,
+  link: ravenLink,
   emulator: ravenEmulator,
 });

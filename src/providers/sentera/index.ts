@@ -4,6 +4,7 @@ import { publicString, secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
 import { senteraAdapter } from './client.js';
 import { senteraEmulator } from './emulator.js';
+import { senteraLink } from './link.js';
 
 /**
  * POST body of `sentera-credentials` (leaf-api.md 3.3); Leaf answers with `authToken` and
@@ -53,5 +54,6 @@ export const sentera = defineProvider({
   publicFields: ['username', 'organizationName'],
   clientIdentityField: 'username',
   adapter: senteraAdapter,
+  link: senteraLink,
   emulator: senteraEmulator,
 });

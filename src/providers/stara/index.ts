@@ -4,6 +4,7 @@ import { secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
 import { staraAdapter } from './client.js';
 import { staraEmulator } from './emulator.js';
+import { staraLink } from './link.js';
 
 /**
  * POST body of `stara-credentials` (leaf-api.md 3.3): what Stara's `/autenticacao` and `/token`
@@ -49,5 +50,6 @@ export const stara = defineProvider({
   publicFields: [],
   clientIdentityField: undefined,
   adapter: staraAdapter,
+  link: staraLink,
   emulator: staraEmulator,
 });

@@ -68,7 +68,7 @@ function currentRefreshToken(credential: ProviderCredential<TrimbleCredentialFie
   return credential.tokens?.refreshToken ?? credential.fields.refreshToken;
 }
 
-function oauthSettings(ctx: AdapterContext, fields: TrimbleCredentialFields): OAuthClientSettings {
+export function oauthSettings(ctx: AdapterContext, fields: TrimbleCredentialFields): OAuthClientSettings {
   const issuer = ctx.baseUrl(TRIMBLE_HOSTS.identity);
   // TID's discovery document (providers.md 5.1), written out: no discovery round trip per refresh.
   return { server: { issuer, token_endpoint: `${issuer}/oauth/token` }, clientId: fields.clientId, clientSecret: fields.clientSecret };

@@ -4,6 +4,7 @@ import { publicString, secretString } from '../credential-fields.js';
 import { defineProvider } from '../define-provider.js';
 import { trimbleAdapter } from './client.js';
 import { trimbleEmulator } from './emulator.js';
+import { trimbleLink } from './link.js';
 
 /**
  * POST body of `trimble-credentials` (leaf-api.md 3.3). No `clientEnvironment`: only production
@@ -46,5 +47,6 @@ export const trimble = defineProvider({
   publicFields: ['clientId'],
   clientIdentityField: 'clientId',
   adapter: trimbleAdapter,
+  link: trimbleLink,
   emulator: trimbleEmulator,
 });

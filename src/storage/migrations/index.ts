@@ -8,6 +8,10 @@ import * as foundation from './0001-foundation.js';
 import * as credentials from './0002-credentials.js';
 import * as organizations from './0003-organizations.js';
 import * as alerts from './0004-alerts.js';
+import * as machineFiles from './0005-machine-files.js';
+import * as magicLinks from './0006-magic-links.js';
+import * as fields from './0007-fields.js';
+import * as operations from './0008-operations.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: StorageDialect): Promise<void> };
 
@@ -16,6 +20,10 @@ const ordered: Record<string, DialectMigration> = {
   '0002-credentials': credentials,
   '0003-organizations': organizations,
   '0004-alerts': alerts,
+  '0005-machine-files': machineFiles,
+  '0006-magic-links': magicLinks,
+  '0007-fields': fields,
+  '0008-operations': operations,
 };
 
 export function migrationsFor(dialect: StorageDialect): Record<string, Migration> {
