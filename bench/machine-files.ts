@@ -115,13 +115,18 @@ export function run(sizes: readonly number[] = [1_000_000, 2_000_000]): MachineF
   const version = spawnSync('ogr2ogr', ['--version'], { encoding: 'utf8' }).stdout.trim();
   const parquetDriver = /Parquet/.test(spawnSync('ogrinfo', ['--formats'], { encoding: 'utf8' }).stdout);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'furrow-bench-convert-'));
+  // Furrow as users run it: the compiled build (`npm start` and `npx furrow` run dist/), not the
+  // TypeScript loader, whose start-up (about 0.6 s) would be timed too.
+  const build = spawnSync('npm', ['run', 'build'], { encoding: 'utf8', cwd: repoRoot });
+  if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr || build.stdout}`);
+  const cli = path.join(repoRoot, 'dist/src/cli.js');
   const reports: SizeReport[] = [];
   try {
     for (const points of sizes) {
       const shp = yieldShapefile(points);
       const shapefileMb = ['.shp', '.shx', '.dbf'].reduce((sum, ext) => sum + sizeOf(shp.replace(/\.shp$/, ext)), 0) / 2 ** 20;
       const measurements: Measurement[] = [];
-      const furrow = (to: string) => measure(`furrow convert --to ${to}`, process.execPath, ['--import', 'tsx', 'src/cli.ts', 'convert', shp, '--to', to, '--out', path.join(work, to)], path.join(work, to));
+      const furrow = (to: string) => measure(`furrow convert --to ${to}`, process.execPath, [cli, 'convert', shp, '--to', to, '--out', path.join(work, to)], path.join(work, to));
       measurements.push(measure('ogr2ogr -f GeoJSON', 'ogr2ogr', ['-f', 'GeoJSON', path.join(work, 'gdal.geojson'), shp], path.join(work, 'gdal.geojson')));
       if (parquetDriver) measurements.push(measure('ogr2ogr -f Parquet', 'ogr2ogr', ['-f', 'Parquet', path.join(work, 'gdal.parquet'), shp], path.join(work, 'gdal.parquet')));
       measurements.push(measure('furrow shapefile reader only (decode, no output)', process.execPath, ['--import', 'tsx', 'bench/machine-files.ts', '--read-only', shp], path.join(work, 'none')));

@@ -111,12 +111,14 @@ export interface EmulatedOperationData {
   fieldRevision(fieldId: string): number;
   /** Every boundary of a field, oldest first; the last one is active. */
   boundaries(fieldId: string): readonly EmulatedBoundary[];
-  /** Files in (revision, creation) order, optionally of one organization and changed after a revision. */
-  listFiles(query: { organizationId?: string | undefined; afterRevision?: number | undefined; offset: number; limit: number }): { total: number; files: EmulatedMachineFile[] };
+  /** A boundary by id, active or not. */
+  boundary(id: string): EmulatedBoundary | undefined;
+  /** Files in (revision, creation) order, optionally of one organization, of some operations, and changed after a revision. */
+  listFiles(query: { organizationId?: string | undefined; fieldId?: string | undefined; operations?: readonly EmulatedOperationKind[] | undefined; afterRevision?: number | undefined; offset: number; limit: number }): { total: number; files: EmulatedMachineFile[] };
   /** A file by its UUID or its decimal number. */
   file(id: string): EmulatedMachineFile | undefined;
-  /** The file's bytes, made on demand (the same on every call). */
-  fileBytes(file: EmulatedMachineFile): Uint8Array;
+  /** The file's bytes, made on demand (the same on every call); `format` asks for the same data in another format (an export). */
+  fileBytes(file: EmulatedMachineFile, format?: EmulatedMachineFile['format']): Uint8Array;
   /** Calls `listener` after every change; returns the unsubscribe. */
   onChange(listener: (change: EmulatedChange) => void): () => void;
 }

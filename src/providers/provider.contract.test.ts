@@ -194,4 +194,14 @@ describe.each(all)('provider %s', (key, provider) => {
       expect(typeof adapter.revoke === 'function').toBe(capabilities.supportsRevoke);
     }
   });
+
+  it('offers every sync listing where its adapter has a sync part, and has machine files to sync', () => {
+    const sync = provider.adapter?.sync;
+    if (sync === undefined) return;
+    for (const name of ['listOrganizations', 'listGrowers', 'listFarms', 'listFields', 'listBoundaries', 'listFiles', 'downloadFile'] as const) {
+      expect(typeof sync[name], `${provider.id} sync.${name}`).toBe('function');
+    }
+    // Files are synced only from providers that say they have machine files.
+    expect(provider.capabilities.hasMachineFiles).toBe(true);
+  });
 });

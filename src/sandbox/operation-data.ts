@@ -50,6 +50,8 @@ export class SandboxOperationData implements EmulatedOperationData {
   private readonly added: { file: EmulatedMachineFile; spec: MachineFileSpec }[] = [];
   private readonly addedById = new Map<string, number>();
   private readonly redrawn = new Map<string, EmulatedBoundary[]>();
+  /** Redrawn boundary id -> field id. */
+  private readonly redrawnById = new Map<string, string>();
   private readonly listeners = new Set<(change: EmulatedChange) => void>();
 
   constructor(
@@ -79,7 +81,15 @@ export class SandboxOperationData implements EmulatedOperationData {
     return [first, ...later.map((b, i) => (i === later.length - 1 ? b : { ...b, active: false }))];
   }
 
-  listFiles(query: { organizationId?: string | undefined; afterRevision?: number | undefined; offset: number; limit: number }): { total: number; files: EmulatedMachineFile[] } {
+  boundary(id: string): EmulatedBoundary | undefined {
+    const redrawn = this.redrawnById.get(id);
+    if (redrawn !== undefined) return this.boundaries(redrawn).find((b) => b.id === id);
+    const index = Number.parseInt(id.slice(-12), 16);
+    const field = Number.isInteger(index) ? this.fields[index] : undefined;
+    return field === undefined ? undefined : this.boundaries(field.id).find((b) => b.id === id);
+  }
+
+  listFiles(query: { organizationId?: string | undefined; fieldId?: string | undefined; operations?: readonly EmulatedOperationKind[] | undefined; afterRevision?: number | undefined; offset: number; limit: number }): { total: number; files: EmulatedMachineFile[] } {
     const files: EmulatedMachineFile[] = [];
     let total = 0;
     const take = (make: () => EmulatedMachineFile) => {
@@ -87,15 +97,20 @@ export class SandboxOperationData implements EmulatedOperationData {
       total += 1;
     };
     // The scenario's files are all revision 0: a cursor taken at any revision has seen them.
+    const fieldIndex = query.fieldId === undefined ? undefined : this.fieldIndex.get(query.fieldId);
+    if (query.fieldId !== undefined && fieldIndex === undefined) return { total: 0, files: [] };
     if (query.afterRevision === undefined) {
-      for (let i = 0; i < this.scenarioFileCount; i++) {
+      for (let i = fieldIndex ?? 0; i < this.scenarioFileCount; i += fieldIndex === undefined ? 1 : this.fields.length) {
         if (query.organizationId !== undefined && this.fields[i % this.fields.length]!.organizationId !== query.organizationId) continue;
+        if (query.operations !== undefined && !query.operations.includes(this.scenarioOperation(i))) continue;
         take(() => this.scenarioFile(i).file);
       }
     }
     for (const { file } of this.added) {
       if (query.organizationId !== undefined && file.organizationId !== query.organizationId) continue;
+      if (query.fieldId !== undefined && file.fieldId !== query.fieldId) continue;
       if (query.afterRevision !== undefined && file.revision <= query.afterRevision) continue;
+      if (query.operations !== undefined && !query.operations.includes(file.operation)) continue;
       take(() => file);
     }
     return { total, files };
@@ -105,10 +120,10 @@ export class SandboxOperationData implements EmulatedOperationData {
     return this.find(id)?.file;
   }
 
-  fileBytes(file: EmulatedMachineFile): Uint8Array {
+  fileBytes(file: EmulatedMachineFile, format?: EmulatedMachineFile['format']): Uint8Array {
     const found = this.find(file.id);
     if (found === undefined) throw new Error(`Sandbox file ${file.id} is not one of this account's.`);
-    return machineFileBytes(found.spec);
+    return machineFileBytes(format === undefined ? found.spec : { ...found.spec, format });
   }
 
   onChange(listener: (change: EmulatedChange) => void): () => void {
@@ -164,6 +179,7 @@ export class SandboxOperationData implements EmulatedOperationData {
     const next = coordinates ?? previous.coordinates.map((polygon) => polygon.map((ring) => ring.map(([lon, lat]) => [centre.lon + (lon! - centre.lon) * 1.1, centre.lat + (lat! - centre.lat) * 1.1])));
     const boundary: EmulatedBoundary = { id: random.uuid(), fieldId, active: true, revision, modifiedTime: new Date(now).toISOString(), coordinates: next, areaHectares: areaHectares(next) };
     this.redrawn.set(fieldId, [...(this.redrawn.get(fieldId) ?? []), boundary]);
+    this.redrawnById.set(boundary.id, fieldId);
     this.emit({ kind: 'boundary_changed', organizationId: this.fields[index]!.organizationId, fieldId, id: boundary.id, revision });
     return boundary;
   }
@@ -187,11 +203,16 @@ export class SandboxOperationData implements EmulatedOperationData {
     return made.file.id === id || made.file.number === id ? made : undefined;
   }
 
+  /** The operation of scenario file `i` without making the rest of it (listings filter on it). */
+  private scenarioOperation(i: number): EmulatedOperationKind {
+    return OPERATIONS[(i + createSeededRandom(mix(this.seed, i)).int(OPERATIONS.length)) % OPERATIONS.length]!;
+  }
+
   private scenarioFile(i: number): { file: EmulatedMachineFile; spec: MachineFileSpec } {
     const fieldIndex = i % this.fields.length;
     const field = this.fields[fieldIndex]!;
     const random = createSeededRandom(mix(this.seed, i));
-    const operation = OPERATIONS[(i + random.int(OPERATIONS.length)) % OPERATIONS.length]!;
+    const operation = OPERATIONS[(i + random.int(OPERATIONS.length)) % OPERATIONS.length]!; // the first draw: `scenarioOperation`
     const format = random.next() < 0.5 ? 'isoxml' : 'shapefile';
     const centre = fieldCentre(fieldIndex);
     const start = SCENARIO_SEASON_START + Math.floor(i / this.fields.length) * 86_400_000 * 9 + random.int(36_000) * 1000;
@@ -226,7 +247,7 @@ export class SandboxOperationData implements EmulatedOperationData {
     }
     ring.push([...ring[0]!]);
     const coordinates = [[ring]];
-    return { id: random.uuid(), fieldId: this.fields[index]!.id, active, revision: 0, modifiedTime: SCENARIO_MODIFIED_TIME, coordinates, areaHectares: areaHectares(coordinates) };
+    return { id: indexedUuid(random, index), fieldId: this.fields[index]!.id, active, revision: 0, modifiedTime: SCENARIO_MODIFIED_TIME, coordinates, areaHectares: areaHectares(coordinates) };
   }
 }
 

@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatedAccount, EmulatorContext, InjectedFault, ProviderEmulator } from '../provider-emulator.js';
 import type { HostUrls } from '../provider.js';
 import { CLIMATE_HOSTS, MAX_PAGE_SIZE, type ClimateFieldViewCredentialFields } from './client.js';
+import { registerSyncRoutes } from './emulator-sync.js';
 
 /** The path a host is served at in the sandbox, as `resolveBaseUrl` maps it ('' for a host's root). */
 function sandboxPathOf(urls: HostUrls): string {
@@ -18,7 +19,7 @@ function sandboxPathOf(urls: HostUrls): string {
 
 const LOGIN = sandboxPathOf(CLIMATE_HOSTS.login);
 const TOKEN = sandboxPathOf(CLIMATE_HOSTS.token);
-const PLATFORM = sandboxPathOf(CLIMATE_HOSTS.platform);
+export const PLATFORM = sandboxPathOf(CLIMATE_HOSTS.platform);
 
 /** The scopes Leaf asks partners to have (providers.md 3.1); new sandbox grants get them all. */
 const CLIMATE_SCOPES = ['asHarvested:read', 'asPlanted:read', 'asApplied:read', 'fields:read', 'resourceOwners:read', 'farmOrganizations:read'];
@@ -90,15 +91,22 @@ export const climateFieldViewEmulator: ProviderEmulator<ClimateFieldViewCredenti
     app.get(`${PLATFORM}/v4/fields`, { preHandler: ctx.guard('api', identify) }, async (request, reply) => {
       const account = authorizeApi(ctx, request, reply, FIELDS_SCOPE);
       if (account === undefined) return reply;
-      const results = account.fields.map((field) => ({
+      const operation = account.operation;
+      // Ordered by when each field last changed, so a token is "after this change" and polls (providers.md 3.2).
+      const keyed = account.fields
+        .map((field, index) => ({ key: [operation.fieldRevision(field.id), index] as const, field }))
+        .sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1]);
+      return sendKeyedPage(request, reply, keyed, ({ field }) => ({
         id: field.id,
         name: field.name,
-        // `boundaryId` joins when sandbox fields get boundaries.
-        parent: { id: field.organizationId, type: 'farm' },
+        // Immutable boundaries: a redrawn field names a new boundaryId (providers.md 3.5).
+        boundaryId: operation.boundaries(field.id).at(-1)?.id,
+        parent: { id: field.farmId, type: 'farm' },
         resourceOwnerId: account.grower.id,
       }));
-      return sendResultsPage(request, reply, results);
     });
+
+    await registerSyncRoutes(app, ctx, identify);
 
     app.get<{ Params: { id: string } }>(`${PLATFORM}/v4/resourceOwners/:id`, { preHandler: ctx.guard('api', identify) }, async (request, reply) => {
       const account = authorizeApi(ctx, request, reply, 'resourceOwners:read');
@@ -110,7 +118,7 @@ export const climateFieldViewEmulator: ProviderEmulator<ClimateFieldViewCredenti
 };
 
 /** The account behind the API key and bearer token, or `undefined` after answering 403 or 401. */
-function authorizeApi(ctx: EmulatorContext, request: FastifyRequest, reply: FastifyReply, scope: string): EmulatedAccount | undefined {
+export function authorizeApi(ctx: EmulatorContext, request: FastifyRequest, reply: FastifyReply, scope: string): EmulatedAccount | undefined {
   const apiKey = request.headers['x-api-key'];
   const keyAccount = typeof apiKey === 'string' ? ctx.accountByApiKey(apiKey) : undefined;
   if (keyAccount === undefined) {
@@ -135,48 +143,56 @@ function authorizeApi(ctx: EmulatorContext, request: FastifyRequest, reply: Fast
 }
 
 /**
- * Header paging (providers.md 3.2): `X-Limit` 1-100 (default 100); 304 when nothing is left, 206
- * while more remain, 200 for the last page; `X-Next-Token` on every page, usable later to poll.
- * [I] The token is the offset, opaque to clients; one that does not decode is treated as expired (409).
+ * Header paging (providers.md 3.2) over records ordered by a (revision, position) key: `X-Limit`
+ * 1-100 (default 100); 304 when nothing is after the token, 206 while more remain, 200 for the
+ * last page; `X-Next-Token` on every page, the key of its last record, so the last page's token
+ * polls for changes ("x-next-token is based on date modified"). [I] The token's encoding is ours,
+ * opaque to clients; one that does not decode is treated as expired (409).
  */
-function sendResultsPage(request: FastifyRequest, reply: FastifyReply, results: unknown[]) {
-  const limitHeader = request.headers['x-limit'];
-  const limit = limitHeader === undefined ? MAX_PAGE_SIZE : Number(limitHeader);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) return reply.code(400).send(climateError('BadRequest', `X-Limit must be an integer from 1 to ${MAX_PAGE_SIZE}.`));
+function sendKeyedPage<T extends { key: readonly [number, number] }>(request: FastifyRequest, reply: FastifyReply, keyed: readonly T[], render: (item: T) => unknown) {
+  const limit = pageLimitOf(request);
+  if (limit === undefined) return reply.code(400).send(climateError('BadRequest', `X-Limit must be an integer from 1 to ${MAX_PAGE_SIZE}.`));
   const given = request.headers['x-next-token'];
-  let start = 0;
+  let after: readonly [number, number] = [-1, -1];
   if (typeof given === 'string') {
-    const offset = decodeNextToken(given);
-    if (offset === undefined) return reply.code(409).send(climateError('Conflict', 'The X-Next-Token has expired; list again without it.'));
-    start = offset;
+    const decoded = decodeNextToken(given);
+    if (decoded === undefined) return reply.code(409).send(climateError('Conflict', 'The X-Next-Token has expired; list again without it.'));
+    after = decoded;
   }
-  const page = results.slice(start, start + limit);
+  const start = keyed.findIndex(({ key }) => key[0] > after[0] || (key[0] === after[0] && key[1] > after[1]));
+  const page = start === -1 ? [] : keyed.slice(start, start + limit);
   if (page.length === 0) {
     if (typeof given === 'string') reply.header('x-next-token', given);
     return reply.code(304).send();
   }
-  const end = start + page.length;
   return reply
-    .code(end < results.length ? 206 : 200)
-    .header('x-next-token', encodeNextToken(end))
-    .send({ results: page });
+    .code(start + page.length < keyed.length ? 206 : 200)
+    .header('x-next-token', encodeNextToken(page.at(-1)!.key))
+    .send({ results: page.map(render) });
 }
 
-function encodeNextToken(offset: number): string {
-  return Buffer.from(JSON.stringify({ offset })).toString('base64url');
+/** `X-Limit` (1-100, default 100), or `undefined` when out of range. */
+export function pageLimitOf(request: FastifyRequest): number | undefined {
+  const limitHeader = request.headers['x-limit'];
+  const limit = limitHeader === undefined ? MAX_PAGE_SIZE : Number(limitHeader);
+  return !Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE ? undefined : limit;
 }
 
-function decodeNextToken(token: string): number | undefined {
+export function encodeNextToken(key: readonly [number, number]): string {
+  return Buffer.from(JSON.stringify({ after: key })).toString('base64url');
+}
+
+export function decodeNextToken(token: string): readonly [number, number] | undefined {
   try {
-    const offset = (JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { offset?: unknown }).offset;
-    return typeof offset === 'number' && Number.isInteger(offset) && offset >= 0 ? offset : undefined;
+    const after = (JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown }).after;
+    return Array.isArray(after) && after.length === 2 && after.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= -1) ? [after[0] as number, after[1] as number] : undefined;
   } catch {
     return undefined;
   }
 }
 
 /** Climate's error body `{"error": {"id", "code", "message"}}` (providers.md 3.2). */
-function climateError(code: string, message: string) {
+export function climateError(code: string, message: string) {
   return { error: { id: crypto.randomUUID(), code, message } };
 }
 

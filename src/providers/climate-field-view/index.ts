@@ -5,6 +5,7 @@ import { defineProvider } from '../define-provider.js';
 import { climateFieldViewAdapter } from './client.js';
 import { climateFieldViewEmulator } from './emulator.js';
 import { climateFieldViewLink } from './link.js';
+import { climateFieldViewSync } from './sync.js';
 
 /**
  * POST body of `climate-field-view-credentials` (leaf-api.md 3.3). No `clientEnvironment`: Climate
@@ -48,7 +49,7 @@ export const climateFieldView = defineProvider({
   secretFields: { clientSecret: 'masked', apiKey: 'masked', refreshToken: 'hidden' },
   publicFields: ['clientId'],
   clientIdentityField: 'clientId',
-  adapter: climateFieldViewAdapter,
+  adapter: { ...climateFieldViewAdapter, sync: climateFieldViewSync },
   link: climateFieldViewLink,
   emulator: climateFieldViewEmulator,
 });

@@ -40,6 +40,36 @@ interface Subscription {
   createdTime: string;
 }
 
+/** [I] How many times an export answers 202 before its 307: enough for a client to show it polls. */
+export const EXPORT_PENDING_ANSWERS = 2;
+const exportAttempts = new WeakMap<EmulatedOperationData, Map<string, number>>();
+
+function exportAttemptsOf(operation: EmulatedOperationData): Map<string, number> {
+  let attempts = exportAttempts.get(operation);
+  if (attempts === undefined) {
+    attempts = new Map();
+    exportAttempts.set(operation, attempts);
+  }
+  return attempts;
+}
+
+/** Deere's operation types (providers.md 1.6: `fieldOperationType=APPLICATION|HARVEST|SEEDING|TILLAGE`, lower case in bodies). */
+function fieldOperationJson(ctx: EmulatorContext, request: FastifyRequest, file: EmulatedMachineFile) {
+  const created = Date.parse(file.createdTime);
+  const self = `${API}/fieldOperations/${file.id}`;
+  return {
+    '@type': 'FieldOperation',
+    fieldOperationType: file.operation,
+    adaptMachineType: 'unknown',
+    cropSeason: file.createdTime.slice(0, 4),
+    modifiedTime: file.modifiedTime,
+    startDate: new Date(created - 3_600_000).toISOString(),
+    endDate: new Date(created - 600_000).toISOString(),
+    id: file.id,
+    links: [link('self', ctx.publicUrl(request, self)), link('shapeFile', ctx.publicUrl(request, self)), link('shapeFileAsync', ctx.publicUrl(request, `${API}/fieldOps/${file.id}`))],
+  };
+}
+
 /** Subscriptions per account, kept by the account's operation data (one object for the account's life). */
 const subscriptionsByAccount = new WeakMap<EmulatedOperationData, Map<string, Subscription>>();
 
@@ -216,10 +246,11 @@ export async function registerSyncRoutes(app: FastifyInstance, ctx: EmulatorCont
     return reply.code(307).header('location', ctx.publicUrl(request, `${blobPath}?${params.toString()}`)).send();
   });
 
-  type BlobRoute = { Params: { clientId: string; number: string }; Querystring: Record<string, string | undefined> };
-  app.get<BlobRoute>(`${BLOBS}/:clientId/files/:number`, { preHandler: ctx.guard('api', (request) => ctx.accountByClientId((request.params as { clientId: string }).clientId)) }, async (request, reply) => {
+  type BlobRoute = { Params: { clientId: string; kind: string; number: string }; Querystring: Record<string, string | undefined> };
+  app.get<BlobRoute>(`${BLOBS}/:clientId/:kind/:number`, { preHandler: ctx.guard('api', (request) => ctx.accountByClientId((request.params as { clientId: string }).clientId)) }, async (request, reply) => {
     const account = ctx.accountByClientId(request.params.clientId);
-    const blobPath = `${BLOBS}/${encodeURIComponent(request.params.clientId)}/files/${request.params.number}`;
+    const { kind } = request.params;
+    const blobPath = `${BLOBS}/${encodeURIComponent(request.params.clientId)}/${kind}/${request.params.number}`;
     const expires = Number(request.query.expires);
     const signature = request.query.signature ?? '';
     if (account === undefined || !Number.isInteger(expires) || !sameSignature(signature, signBlob(blobPath, expires))) {
@@ -227,14 +258,51 @@ export async function registerSyncRoutes(app: FastifyInstance, ctx: EmulatorCont
     }
     if (expires * 1000 < Date.now()) return reply.code(403).type('application/xml').send('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
     const file = account.operation.file(request.params.number);
-    if (file === undefined) return reply.code(404).type('application/xml').send('<Error><Code>NoSuchKey</Code></Error>');
-    const made = account.operation.fileBytes(file);
+    if (file === undefined || (kind !== 'files' && kind !== 'fieldOps')) return reply.code(404).type('application/xml').send('<Error><Code>NoSuchKey</Code></Error>');
+    // A field operation's export is its data as a shapefile (providers.md 1.6, `shapeFileAsync`).
+    const made = account.operation.fileBytes(file, kind === 'fieldOps' ? 'shapefile' : undefined);
     const bytes = Buffer.from(made.buffer, made.byteOffset, made.byteLength);
     const wanted = requestedRange(request.headers.range, request.query.offset, request.query.size, bytes.length);
     if (wanted === 'unsatisfiable') return reply.code(416).header('content-range', `bytes */${bytes.length}`).send();
-    reply.header('accept-ranges', 'bytes').type('application/zip').header('content-disposition', `attachment; filename="${file.name.replace(/"/g, '')}"`);
+    const filename = kind === 'fieldOps' ? `${file.id}.zip` : file.name.replace(/"/g, '');
+    reply.header('accept-ranges', 'bytes').type('application/zip').header('content-disposition', `attachment; filename="${filename}"`);
     if (wanted === undefined) return reply.code(200).send(bytes);
     return reply.code(206).header('content-range', `bytes ${wanted.start}-${wanted.end}/${bytes.length}`).send(bytes.subarray(wanted.start, wanted.end + 1));
+  });
+
+  // Field operations and their asynchronous shapefile export (providers.md 1.6).
+  app.get<FieldRoute>(`${API}/organizations/:orgId/fields/:fieldId/fieldOperations`, { preHandler: ctx.guard('api', byBearer) }, async (request, reply) => {
+    const found = organizationOf(request, reply);
+    if (found === undefined) return reply;
+    const { account, organization } = found;
+    const field = account.fields.find((f) => f.id === request.params.fieldId && f.organizationId === organization.id);
+    if (field === undefined) return reply.code(404).type(DEERE_MEDIA_TYPE).send(deereErrors(`No field ${request.params.fieldId} in organization ${organization.number}.`));
+    const since = signatureOf(request);
+    if (since === null) return badSignature(reply);
+    const signature = encodeSignature(account.operation.revision());
+    const { files } = account.operation.listFiles({ fieldId: field.id, afterRevision: since, offset: 0, limit: Number.MAX_SAFE_INTEGER });
+    const values = files.map((file) => fieldOperationJson(ctx, request, file));
+    reply.header('x-deere-signature', signature);
+    return sendPage(ctx, request, reply, `${API}/organizations/${organization.number}/fields/${field.id}/fieldOperations`, values, COLLECTION_PAGE_SIZE);
+  });
+
+  type OperationRoute = { Params: { operationId: string } };
+  app.get<OperationRoute>(`${API}/fieldOps/:operationId`, { preHandler: ctx.guard('api', byBearer) }, async (request, reply) => {
+    const account = authorizeBytes(ctx, request, reply);
+    if (account === undefined) return reply;
+    const file = account.operation.file(request.params.operationId);
+    const organization = file === undefined ? undefined : account.organizations.find((o) => o.id === file.organizationId);
+    if (file === undefined || file.id !== request.params.operationId || organization === undefined) return reply.code(404).type(DEERE_MEDIA_TYPE).send(deereErrors(`No field operation ${request.params.operationId}.`));
+    if (!organization.connected) return reply.code(403).type(DEERE_MEDIA_TYPE).send(deereErrors(`The application has no access to organization ${organization.number}; the grower must connect it.`));
+    // "202 Accepted – … repeat the same API call until you get an HTTP 307" (providers.md 1.6).
+    const attempts = exportAttemptsOf(account.operation);
+    const seen = (attempts.get(file.id) ?? 0) + 1;
+    attempts.set(file.id, seen);
+    if (seen <= EXPORT_PENDING_ANSWERS) return reply.code(202).type(DEERE_MEDIA_TYPE).send();
+    const expires = Math.floor(Date.now() / 1000) + BLOB_URL_SECONDS;
+    const blobPath = `${BLOBS}/${encodeURIComponent(account.app.clientId)}/fieldOps/${file.id}`;
+    const params = new URLSearchParams({ expires: String(expires), signature: signBlob(blobPath, expires) });
+    return reply.code(307).header('location', ctx.publicUrl(request, `${blobPath}?${params.toString()}`)).send();
   });
 
   // Data Subscription Service (providers.md 1.7).

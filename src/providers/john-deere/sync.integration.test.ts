@@ -13,7 +13,7 @@ import { ProviderError } from '../provider-error.js';
 import type { ProviderCredential } from '../provider.js';
 import type { SyncMachineFile, SyncOrganization } from '../sync-data.js';
 import { johnDeereAdapter, type JohnDeereCredentialFields } from './client.js';
-import { downloadDeereFile, johnDeereSync } from './sync.js';
+import { downloadDeereFile, exportDeereFieldOperation, johnDeereSync, listDeereFieldOperations } from './sync.js';
 
 let sandbox: SandboxHarness;
 beforeAll(async () => {
@@ -166,6 +166,35 @@ describe('the John Deere sync listings against the emulator', () => {
     expect(received.includes(Buffer.from('TASKDATA/TLG00001.BIN'))).toBe(true);
   });
 
+  it("exports a field operation as a shapefile: polls the 202s with Deere's doubling wait, then follows the 307 without the token", async () => {
+    const { id, ctx, credential, connected, exchanges } = await connect({ seed: 31 });
+    const view = emulated(id);
+    const orgUuid = view.organizations.find((o) => o.number === connected[0]!.providerId)!.id;
+    const field = view.fields.find((f) => f.organizationId === orgUuid && view.operation.listFiles({ fieldId: f.id, offset: 0, limit: 1 }).total > 0)!;
+    const listing = listDeereFieldOperations(credential, ctx, connected[0]!, { providerId: field.id });
+    const operations = await collect(listing.items);
+    const expected = view.operation.listFiles({ fieldId: field.id, offset: 0, limit: 100 }).files;
+    expect(operations.map((o) => o.providerId)).toEqual(expected.map((f) => f.id));
+    const waits: number[] = [];
+    const chunks: Uint8Array[] = [];
+    const result = await exportDeereFieldOperation(credential, ctx, operations[0]!.providerId, { write: (chunk) => void chunks.push(chunk) }, { baseDelayMs: 5, wait: async (ms) => void waits.push(ms) });
+    expect(waits).toEqual([5, 10]);
+    const shapefile = view.operation.fileBytes(expected[0]!, 'shapefile');
+    expect(Buffer.concat(chunks).equals(Buffer.from(shapefile))).toBe(true);
+    expect(result).toEqual({ bytes: shapefile.length, requests: 4 });
+    const blob = exchanges.find((e) => e.request.url.includes('/blobs/'))!;
+    expect(blob.request.headers['authorization']).toBeUndefined();
+    // A field with no new operations since the cursor lists none.
+    expect(await collect(listDeereFieldOperations(credential, ctx, connected[0]!, { providerId: field.id }, { since: listing.cursor() }).items)).toEqual([]);
+  });
+
+  it('gives up on an export still pending after the last poll: retry_later', async () => {
+    const { id, ctx, credential } = await connect({ seed: 32 });
+    const file = emulated(id).operation.listFiles({ offset: 0, limit: 1, organizationId: emulated(id).organizations[0]!.id }).files[0]!;
+    const error = await failure(exportDeereFieldOperation(credential, ctx, file.id, { write: () => undefined }, { maxPolls: 1, wait: async () => undefined }));
+    expect(error.errorClass).toBe('retry_later');
+  });
+
   it('answers 429 with Retry-After past the rate limit, classified rate_limited', async () => {
     const { id, ctx, credential, connected } = await connect();
     await sandbox.setFaults(id, { rateLimitPerMinute: 1 });
@@ -173,6 +202,16 @@ describe('the John Deere sync listings against the emulator', () => {
     expect(error).toMatchObject({ errorClass: 'rate_limited', status: 429 });
     expect(error.retryAfterMs).toBeGreaterThanOrEqual(1_000);
     expect(error.retryAfterMs).toBeLessThanOrEqual(60_000);
+  });
+
+  it('meets the injected 5xx and outage on the new endpoints too: retry_later', async () => {
+    const { id, ctx, credential, connected } = await connect();
+    await sandbox.setFaults(id, { errorRate: 1 });
+    const serverError = await failure(collect(johnDeereSync.listFields(credential, ctx, connected[0]!).items));
+    expect(serverError).toMatchObject({ errorClass: 'retry_later', status: 503, retryAfterMs: 1_000 });
+    await sandbox.setFaults(id, { downForSeconds: 30 });
+    const down = await failure(johnDeereSync.listBoundaries(credential, ctx, connected[0]!, { providerId: emulated(id).fields[0]!.id }));
+    expect(down).toMatchObject({ errorClass: 'retry_later', status: undefined });
   });
 
   it('answers 403 org_not_connected on an organization the grower has not connected', async () => {

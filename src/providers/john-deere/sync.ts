@@ -10,6 +10,7 @@ import { callProvider, providerErrorOf } from '../provider-http.js';
 import type { AdapterContext, ErrorClassification, HttpResult, ProviderCredential } from '../provider.js';
 import { syncListing, type DownloadResult, type DownloadSink, type GeoJsonMultiPolygon, type ProviderSync, type SyncBoundary, type SyncFarm, type SyncField, type SyncGrower, type SyncMachineFile, type SyncOperationType, type SyncOrganization, type SyncScope } from '../sync-data.js';
 import { DEERE_MEDIA_TYPE, JOHN_DEERE_HOSTS, classifyJohnDeereError, listOrganizations, providerOrganizationOf, type DeereLink, type JohnDeereCredentialFields } from './client.js';
+import { appendPartialContent, pipeBody } from '../ranged-download.js';
 
 /** [I] Items per page asked with `itemLimit`: fewer round trips than Deere's default page. */
 export const DEERE_SYNC_PAGE_SIZE = 100;
@@ -241,25 +242,9 @@ export async function downloadDeereFile(credential: Credential, ctx: AdapterCont
       break;
     }
     if (response.status !== 206) throw await providerErrorOf(response, 'api', classify);
-    const served = /^bytes (\d+)-(\d+)\//.exec(response.headers.get('content-range') ?? '');
-    if (served === null || Number(served[1]) !== written) {
-      await response.body?.cancel();
-      throw new ProviderError({ errorClass: 'retry_later', reason: `expected Content-Range from byte ${written} for file ${file.providerId}; found ${response.headers.get('content-range') ?? 'none'}`, status: 206 });
-    }
-    written += await pipeBody(response, sink);
+    written += await appendPartialContent(response, written, sink, `file ${file.providerId}`);
   }
   return { bytes: written, requests };
-}
-
-/** Writes a body into the sink as it arrives; the bytes written. */
-export async function pipeBody(response: Response, sink: DownloadSink): Promise<number> {
-  if (response.body === null) return 0;
-  let count = 0;
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-    count += chunk.byteLength;
-    await sink.write(chunk);
-  }
-  return count;
 }
 
 /** The John Deere sync listings. */
@@ -297,4 +282,79 @@ function stringOf(value: unknown): string | undefined {
 /** A short content hash: what decides "unchanged" where Deere gives no modified time. */
 export function hashOf(value: unknown): string {
   return crypto.createHash('sha256').update(JSON.stringify(value) ?? 'undefined').digest('base64url').slice(0, 22);
+}
+
+/** A field operation as Deere lists it per field (providers.md 1.6); its data comes by `exportDeereFieldOperation`. */
+export interface DeereFieldOperation {
+  providerId: string;
+  fieldId: string;
+  operationType: SyncOperationType;
+  cropSeason: string | undefined;
+  modifiedTime: string | undefined;
+  version: string;
+}
+
+/** A field's operations ("per field, no org-wide list", providers.md 1.6), with `x-deere-signature`. */
+export function listDeereFieldOperations(credential: Credential, ctx: AdapterContext, organization: SyncScope, field: Pick<SyncField, 'providerId'>, options: { since?: string | undefined } = {}) {
+  const url = `${organizationUrl(ctx, organization, `fields/${encodeURIComponent(field.providerId)}/fieldOperations`)}?itemLimit=${DEERE_SYNC_PAGE_SIZE}`;
+  return syncListing<DeereFieldOperation>(async function* () {
+    const pages = deerePages(ctx, credential, url, classifyFor(organization), options.since);
+    for (;;) {
+      const next = await pages.next();
+      if (next.done === true) return next.value;
+      for (const value of next.value) {
+        const modifiedTime = stringOf(value['modifiedTime']);
+        const type = stringOf(value['fieldOperationType'])?.toLowerCase();
+        yield { providerId: String(value['id']), fieldId: field.providerId, operationType: type === undefined ? 'other' : (OPERATION_TYPES[type] ?? 'other'), cropSeason: stringOf(value['cropSeason']), modifiedTime, version: modifiedTime ?? hashOf(value) };
+      }
+    }
+  }, options.since === undefined);
+}
+
+/** Deere's documented wait before export poll `n` (1-based): "secondsToWait = 5 * 2 ^ (numberOfAttempts - 1)" (providers.md 1.6). */
+export const DEERE_EXPORT_BASE_DELAY_MS = 5_000;
+/** [I] Polls before giving up: 5 s doubling nine times waits about 42 minutes, past Deere's "up to 30 minutes". */
+export const DEERE_EXPORT_MAX_POLLS = 9;
+
+/**
+ * A field operation's shapefile export (`GET /fieldOps/{id}`, providers.md 1.6): 202 while Deere
+ * builds it, polled again after 5 s doubling each time; 307 to a pre-signed URL, fetched without
+ * the bearer token and streamed into `sink`; 406 when no shapefile can be made (`permanent`).
+ */
+export async function exportDeereFieldOperation(
+  credential: Credential,
+  ctx: AdapterContext,
+  operationId: string,
+  sink: DownloadSink,
+  options: { baseDelayMs?: number; maxPolls?: number; wait?: (ms: number) => Promise<void> } = {},
+): Promise<DownloadResult> {
+  const baseDelayMs = options.baseDelayMs ?? DEERE_EXPORT_BASE_DELAY_MS;
+  const maxPolls = options.maxPolls ?? DEERE_EXPORT_MAX_POLLS;
+  const wait = options.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const url = `${ctx.baseUrl(JOHN_DEERE_HOSTS.api)}/fieldOps/${encodeURIComponent(operationId)}`;
+  let requests = 0;
+  for (let attempt = 1; attempt <= maxPolls + 1; attempt++) {
+    requests += 1;
+    const response = await callProvider(ctx, url, { headers: { Authorization: `Bearer ${accessTokenOf(credential)}`, Accept: 'application/zip' }, redirect: 'manual' });
+    if (response.status === 202) {
+      await response.body?.cancel();
+      if (attempt > maxPolls) break;
+      await wait(baseDelayMs * 2 ** (attempt - 1));
+      continue;
+    }
+    if (response.status === 406) {
+      await response.body?.cancel();
+      throw new ProviderError({ errorClass: 'permanent', reason: `Deere cannot generate a shapefile for field operation ${operationId} (406)`, status: 406 });
+    }
+    if (response.status < 300 || response.status >= 400) throw await providerErrorOf(response, 'api', (result) => classifyJohnDeereError(result));
+    const location = response.headers.get('location');
+    await response.body?.cancel();
+    if (location === null) throw new ProviderError({ errorClass: 'permanent', reason: `Deere answered ${response.status} for ${url} without a Location`, status: response.status });
+    requests += 1;
+    // "Do not apply OAuth signing or other authorization to this request."
+    const download = await callProvider(ctx, new URL(location, url).toString());
+    if (download.status !== 200) throw await providerErrorOf(download, 'api', (result) => classifyJohnDeereError(result));
+    return { bytes: await pipeBody(download, sink), requests };
+  }
+  throw new ProviderError({ errorClass: 'retry_later', reason: `Deere was still preparing field operation ${operationId} after ${maxPolls} polls; ask again later` });
 }

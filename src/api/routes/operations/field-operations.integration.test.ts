@@ -82,6 +82,9 @@ describe.each(databases)('field operations on $name', (database) => {
       const ops = await operationsOf(userId);
       return ops.every((op) => op.status !== 'processing') && check(ops) ? ops : undefined;
     }, { timeoutMs: 30_000 });
+  /** Waits until the refresh recorded where the file's points fell. */
+  const allocated = (fileId: string) =>
+    waitFor(`file ${fileId} to be allocated`, async () => (await h.storage.db.selectFrom('file_allocations').select('file_id').where('file_id', '=', fileId).executeTakeFirst()) ?? undefined);
   const uncovered = async (userId: string) => (await h.request({ method: 'GET', url: `${api}/files/uncoveredFiles?leafUserId=${userId}` })).json().files as string[];
   const featureCount = async (operationId: string, output: 'standardGeojson' | 'filteredGeojson') => {
     const links = (await h.request({ method: 'GET', url: `${api}/operations/${operationId}/${output}` })).json();
@@ -159,10 +162,10 @@ describe.each(databases)('field operations on $name', (database) => {
     const userId = await newUser();
     await createField(userId, 'elsewhere', [rect(LON + 0.01, LAT, LON + 0.011, LAT + 0.001)]);
     const fileId = await uploadPass(userId);
-    await waitFor('the refresh to run', async () => (await uncovered(userId)).includes(fileId) || undefined);
-    // The allocation ran (the file has one) and still no operation exists.
+    await allocated(fileId);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await operationsOf(userId)).toEqual([]);
+    expect(await uncovered(userId)).toEqual([fileId]);
   });
 
   it('gives the points where two fields overlap to the smaller field, so no point is in two operations', async () => {
@@ -302,7 +305,7 @@ describe.each(databases)('field operations on $name', (database) => {
   it('makes one operation however many refreshes of the user run at once', async () => {
     const userId = await newUser();
     const fileId = await uploadPass(userId);
-    await waitFor('the file to be allocated (to no field)', async () => (await uncovered(userId)).includes(fileId) || undefined);
+    await allocated(fileId);
     // The field's hook queues a refresh; three more run here at the same time.
     await createField(userId, 'north', [AROUND_PASS]);
     await Promise.all([1, 2, 3].map(() => h.services.fieldOperations.refreshUser(owner.ownerId, userId)));
