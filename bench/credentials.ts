@@ -207,7 +207,9 @@ export async function run(options: CredentialsBenchOptions = {}): Promise<Creden
     }
   }
 
-  const postgres = results.filter((r) => r.database === 'postgres' && r.complete).sort((a, b) => a.workerProcesses - b.workerProcesses);
+  // Like with like: the first emulator placement measured on PostgreSQL, fewest against most processes.
+  const placement = results.find((r) => r.database === 'postgres')?.label.split(', ').pop();
+  const postgres = results.filter((r) => r.database === 'postgres' && r.complete && r.label.endsWith(placement ?? '')).sort((a, b) => a.workerProcesses - b.workerProcesses);
   const fewer = postgres[0];
   const more = postgres[postgres.length - 1];
   const postgresProcessRatio =

@@ -4,22 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { MachineFileError } from '../machine-data.js';
 import { fileSetFromMemory } from '../testing/file-sets.js';
 import geopackage from './index.js';
+import { seededRandom as random } from '../testing/mutate.js';
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 const file = path.resolve(repoRoot, '../shared/corpus/data-harvesting-for-agriculture/_episodes_rmd/data/asapplied.gpkg');
 const exists = fs.existsSync(file);
 const POINTS = 9_913;
-
-/** mulberry32: a seeded generator, so a failing case can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Truncation now and then, and byte edits biased to where one byte redirects everything: headers and pointers. */
 function mutate(bytes: Uint8Array, next: () => number): Uint8Array {

@@ -8,22 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { MachineFileError } from '../machine-data.js';
 import { fileSetFromMemory } from '../testing/file-sets.js';
 import isoxml from './index.js';
+import { seededRandom as prng } from '../testing/mutate.js';
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 const source = path.resolve(repoRoot, '../shared/corpus/isoxml-dotnet/testdata/TimeLogs/TotalsTests');
 const hasCorpus = fs.existsSync(source);
-
-/** mulberry32: small, fast, good enough to pick mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(bytes: Uint8Array, random: () => number, isXml: boolean): Uint8Array {
   const pick = (n: number) => Math.floor(random() * n);

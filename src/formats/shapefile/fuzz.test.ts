@@ -3,33 +3,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MachineFileError } from '../machine-data.js';
 import { fileSetFromMemory } from '../testing/file-sets.js';
+import { mutateBytes as mutate, seededRandom as random } from '../testing/mutate.js';
 import shapefile from './index.js';
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 const layer = path.resolve(repoRoot, '../shared/corpus/strips-yield/data-raw/yield_original/2013-orbweaver-south');
 const exists = fs.existsSync(`${layer}.shp`);
-
-/** mulberry32: a seeded generator, so a failing case can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function mutate(bytes: Uint8Array, next: () => number): Uint8Array {
-  const out = bytes.slice(0, next() < 0.1 ? Math.floor(next() * bytes.length) : bytes.length);
-  const edits = 1 + Math.floor(next() * 8);
-  for (let i = 0; i < edits && out.length > 0; i++) {
-    // Bias half the edits to the headers, where one byte changes the meaning of everything after.
-    const at = next() < 0.5 ? Math.floor(next() * Math.min(out.length, 120)) : Math.floor(next() * out.length);
-    out[at] = Math.floor(next() * 256);
-  }
-  return out;
-}
 
 describe.skipIf(!exists)('shapefile reader fuzzed with mutated corpus bytes', () => {
   it('either reads plausible points or throws MachineFileError, for 300 seeded mutations', async () => {
