@@ -15,6 +15,7 @@ import { credentialJobsOn } from './jobs/credential-jobs.js';
 import { alertJobsOn } from './jobs/alert-jobs.js';
 import { machineFileJobsOn } from './jobs/machine-file-jobs.js';
 import { fieldOperationJobsOn } from './jobs/field-operation-jobs.js';
+import { syncJobsOn } from './jobs/sync-jobs.js';
 import type { JobQueue } from './jobs/queue.js';
 import { createTasks, schedules } from './jobs/tasks/index.js';
 import { masterKeyCheck, resolveMasterKey } from './keys/index.js';
@@ -111,6 +112,7 @@ export async function createFurrow(config: Config, options: FurrowOptions): Prom
         jobs: machineFileJobsOn(() => jobs),
       },
       fieldOperations: { jobs: fieldOperationJobsOn(() => jobs) },
+      sync: { jobs: syncJobsOn(() => jobs) },
     });
     queue = createJobQueue(storage, config.jobs, createTasks(services), logger.child({ component: 'jobs' }));
     const jobs = queue;

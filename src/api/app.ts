@@ -41,6 +41,7 @@ import { fieldOperationFilesRoutes } from './routes/fields/field-operation-files
 import type { FieldOperationsService } from '../services/field-operations.js';
 import type { MachineFilesService } from '../services/machine-files.js';
 import type { FieldsService } from '../services/fields.js';
+import type { SyncService } from '../services/sync.js';
 import type { BoundaryUploadsService } from '../services/fields-uploads.js';
 import { fieldsServiceRoutes } from './routes/fields/index.js';
 import { uploadServiceRoutes } from './routes/uploadservice/upload.js';
@@ -74,6 +75,8 @@ export interface ApiDependencies {
   magicLinks: MagicLinksService;
   magicLinkUploads: MagicLinkUploadsService;
   fields: FieldsService;
+  /** The sync engine; absent, a manual sync request is answered but nothing is queued. */
+  sync?: SyncService;
   boundaryUploads: BoundaryUploadsService;
   /** The provider registry: per-provider routes and schemas are built from it. */
   providers: Readonly<Record<string, Provider>>;
@@ -168,7 +171,7 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(oneClickRoutes, { prefix: '/services/usermanagement/api', credentials: deps.credentials, users: deps.users, providers: deps.providers, sandbox: deps.sandbox !== undefined });
   await app.register(configsRoutes, { prefix: '/services/config/api', configurations: deps.configurations });
   await app.register(webhooksRoutes, { prefix: '/services/alerts/api/alerts', alerts: deps.alerts });
-  await app.register(fieldsServiceRoutes, { prefix: '/services/fields/api', fields: deps.fields });
+  await app.register(fieldsServiceRoutes, { prefix: '/services/fields/api', fields: deps.fields, ...(deps.sync === undefined ? {} : { sync: deps.sync }) });
   await app.register(uploadServiceRoutes, { prefix: '/services/uploadservice/api', boundaryUploads: deps.boundaryUploads });
   await app.register(integrationsRoutes, { prefix: '/services/integrations/api', fields: deps.fields });
   await app.register(operationsRoutes, { prefix: '/services/operations/api', machineFiles: deps.machineFiles, ...(deps.fieldOperations === undefined ? {} : { fieldOperations: deps.fieldOperations }) });

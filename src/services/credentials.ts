@@ -120,6 +120,8 @@ export interface CredentialsServiceOptions {
   alerts?: AlertOutbox;
   /** Transactions over the credential tables, so a refresh's writes commit once. */
   transact?: Transact;
+  /** Called once a credential is stored OK by POST (created or reconnected): the sync engine queues its first sync here. */
+  onConnected?: (record: CredentialRecord) => Promise<void>;
 }
 
 /** An alert a credential write raises once it commits. */
@@ -499,6 +501,7 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
       // A credential the provider could not be asked about is validated again by the refresh job.
       if (status === 'OK') await schedule(record);
       else await jobs.scheduleRefresh(record.id, new Date(clock() + retryAfterMs), { force: true });
+      if (status === 'OK') await options.onConnected?.(record);
       return view(record);
     },
 

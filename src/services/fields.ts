@@ -78,6 +78,12 @@ export interface FieldsService {
   activeBoundary(owner: OwnerContext, userId: string, fieldId: string): Promise<Boundary>;
   /** PUT boundary: a new ACTIVE boundary; the previous one becomes INACTIVE (`fieldBoundaryUpdated`). */
   replaceBoundary(owner: OwnerContext, userId: string, fieldId: string, geometry: unknown): Promise<Boundary>;
+  /**
+   * The sync's path for a provider field's boundary, the same as PUT's: a new ACTIVE row (keeping
+   * the provider's boundary id), the previous one INACTIVE, `fieldBoundaryCreated` for a field's
+   * first boundary and `fieldBoundaryUpdated` after. Invalid geometry is refused or fixed as for PUT.
+   */
+  applyProviderBoundary(owner: OwnerContext, userId: string, fieldId: string, boundary: { geometry: unknown; providerBoundaryId: string }): Promise<Boundary>;
   /** Fields whose active boundary overlaps `geometry` by at least `thresholdPercent` of either area. */
   fieldsIntersecting(owner: OwnerContext, query: { leafUserId?: string | undefined; geometry: unknown; thresholdPercent: number }): Promise<FieldWithBoundary[]>;
   /** The intersection of the fields' active boundaries, as a MultiPolygon (empty when they do not meet). */
@@ -158,7 +164,7 @@ export function fieldsService(deps: FieldsServiceOptions): FieldsService {
   }
 
   /** Writes the new active boundary (and the invalid original, inactive, when it was fixed). */
-  async function writeBoundary(uow: UnitOfWork, owner: OwnerContext, userId: string, fieldId: string, accepted: Awaited<ReturnType<typeof acceptGeometry>>, now: string): Promise<Boundary> {
+  async function writeBoundary(uow: UnitOfWork, owner: OwnerContext, userId: string, fieldId: string, accepted: Awaited<ReturnType<typeof acceptGeometry>>, now: string, providerBoundaryId: string | null = null): Promise<Boundary> {
     await fields.deactivateBoundary(userId, fieldId, now, uow);
     if (accepted.original !== undefined) {
       const g = accepted.original.geometry;
@@ -187,8 +193,8 @@ export function fieldsService(deps: FieldsServiceOptions): FieldsService {
       fieldId,
       leafUserId: userId,
       status: 'ACTIVE',
-      providerStatus: null,
-      providerBoundaryId: null,
+      providerStatus: providerBoundaryId === null ? null : 'ACTIVE',
+      providerBoundaryId,
       geometry: accepted.geometry,
       area: { value: areaHectares(accepted.geometry), unit: 'ha' },
       validity: 'VALID',
@@ -314,6 +320,17 @@ export function fieldsService(deps: FieldsServiceOptions): FieldsService {
         const boundary = await writeBoundary(uow, owner, userId, fieldId, accepted, now);
         await fields.updateField(owner.ownerId, userId, fieldId, {}, now, uow);
         await deps.alerts.emit(uow, alertEvent('fieldBoundaryUpdated', owner.ownerId, { leafUserId: userId, fieldId, boundaryId: boundary.id }));
+        changed(uow, owner, userId, [fieldId]);
+        return boundary;
+      });
+    },
+    async applyProviderBoundary(owner, userId, fieldId, { geometry, providerBoundaryId }) {
+      const accepted = await acceptGeometry(owner, userId, geometry);
+      const now = nowIso(clock);
+      return deps.alerts.transact(async (uow) => {
+        const first = (await fields.getField(owner.ownerId, userId, fieldId, uow))?.boundaries.length === 0;
+        const boundary = await writeBoundary(uow, owner, userId, fieldId, accepted, now, providerBoundaryId);
+        await deps.alerts.emit(uow, alertEvent(first ? 'fieldBoundaryCreated' : 'fieldBoundaryUpdated', owner.ownerId, { leafUserId: userId, fieldId, boundaryId: boundary.id }));
         changed(uow, owner, userId, [fieldId]);
         return boundary;
       });

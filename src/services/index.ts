@@ -42,6 +42,8 @@ import { boundaryUploadsRepository } from '../storage/repositories/boundary-uplo
 import { boundaryUploadsService, type BoundaryUploadsService } from './fields-uploads.js';
 import { fieldOperationsRepository } from '../storage/repositories/field-operations.js';
 import { configurationsNotifying, fieldOperationsService, type FieldOperationJobs, type FieldOperationsService } from './field-operations.js';
+import { syncRepository } from '../storage/repositories/sync.js';
+import { syncService, type SyncJobs, type SyncService } from './sync.js';
 
 export interface Services {
   apiOwners: ApiOwnersService;
@@ -59,6 +61,7 @@ export interface Services {
   fields: FieldsService;
   boundaryUploads: BoundaryUploadsService;
   fieldOperations: FieldOperationsService;
+  sync: SyncService;
 }
 
 /** Machine files: where their bytes go, how large an upload may be, and the queue's jobs. */
@@ -97,6 +100,8 @@ export interface ServicesOptions {
   machineFiles?: MachineFilesOptions;
   /** Field operations' jobs (refresh per user, build per operation); absent: operations are never built. */
   fieldOperations?: { jobs: FieldOperationJobs };
+  /** The sync engine's jobs (one pending sync per credential); absent: syncs run only when called. */
+  sync?: { jobs: SyncJobs };
   /** Furrow's public URL (FURROW_PUBLIC_URL, else the listening address): Magic Link URLs and the OAuth redirect URI. */
   publicUrl?: () => string | undefined;
 }
@@ -150,6 +155,8 @@ export function createServices(storage: Storage, options: ServicesOptions): Serv
       clock,
       alerts,
       transact: transactor(db),
+      // Declared below: the hook runs only once a credential is stored, after construction.
+      onConnected: async (record) => void (await sync.requestCredentialSync(record)),
     }),
   };
   const files = options.machineFiles;
@@ -195,6 +202,17 @@ export function createServices(storage: Storage, options: ServicesOptions): Serv
     publicUrl: files?.publicUrl ?? (() => undefined),
     clock,
   });
+  const sync: SyncService = syncService({
+    credentialRecords: credentials,
+    credentials: services.credentials,
+    providers,
+    sync: syncRepository(db, dialect),
+    fieldRows: fieldsRepository(db, dialect),
+    fields,
+    alerts,
+    jobs: options.sync?.jobs ?? { syncCredential: async () => {} },
+    clock,
+  });
   const organizations = organizationsService({ organizations: organizationsRepository(db, dialect), credentials: services.credentials, configurations: configurationsRepository(db, dialect), providers, clock });
   const publicUrl = options.publicUrl ?? (() => undefined);
   const appKeys = appKeysService({ appKeys: appKeyRows, secretBox, providers, publicUrl, refreshKeyVersion: secretKeys.refreshCurrentVersion, clock });
@@ -221,6 +239,7 @@ export function createServices(storage: Storage, options: ServicesOptions): Serv
     fields,
     boundaryUploads: boundaryUploadsService({ uploads: boundaryUploadsRepository(db, dialect), fields, clock }),
     fieldOperations,
+    sync,
     organizations,
     appKeys,
     apiKeys: apiKeysService({ keys: userApiKeysRepository(db), users: services.users, clock }),

@@ -390,6 +390,31 @@ export interface FieldOperationRefreshLeaseTable {
   lease_until: string | null;
 }
 
+export interface SyncRunTable {
+  id: string;
+  credential_id: string;
+  started_at: string;
+  finished_at: string | null;
+  status: string;
+  counts: unknown;
+  errors: unknown;
+  cursors: unknown;
+}
+
+export interface SyncCursorTable {
+  credential_id: string;
+  cursors: unknown;
+  updated_at: string;
+}
+
+export interface SyncRecordTable {
+  credential_id: string;
+  kind: string;
+  provider_record_id: string;
+  version: string;
+  local_id: string;
+}
+
 export interface Database {
   furrow_meta: MetaTable;
   api_owners: ApiOwnerTable;
@@ -420,4 +445,7 @@ export interface Database {
   field_operation_files: FieldOperationFileTable;
   field_operation_fields: FieldOperationFieldTable;
   field_operation_refresh_leases: FieldOperationRefreshLeaseTable;
+  sync_runs: SyncRunTable;
+  sync_cursors: SyncCursorTable;
+  sync_records: SyncRecordTable;
 }

@@ -19,6 +19,7 @@ import { credentialJobsOn } from '../../jobs/credential-jobs.js';
 import { alertJobsOn } from '../../jobs/alert-jobs.js';
 import { machineFileJobsOn } from '../../jobs/machine-file-jobs.js';
 import { fieldOperationJobsOn } from '../../jobs/field-operation-jobs.js';
+import { syncJobsOn } from '../../jobs/sync-jobs.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { createTasks } from '../../jobs/tasks/index.js';
 
@@ -82,6 +83,7 @@ export async function startApiHarness(database: TestDatabase, options: ApiHarnes
       ...(options.uploadLimitBytes === undefined ? {} : { uploadLimitBytes: options.uploadLimitBytes }),
     },
     fieldOperations: { jobs: fieldOperationJobsOn(() => queue) },
+    sync: { jobs: syncJobsOn(() => queue) },
   });
   const sandboxStore = options.sandbox === true ? new SandboxAccountStore() : undefined;
   const queue: JobQueue = createJobQueue(storage, { pollIntervalMs: 50, leaseMs: 2000, shutdownTimeoutMs: 1000 }, createTasks(services), pino({ level: 'silent' }));

@@ -12,6 +12,7 @@ import { mergeMachineFiles } from './merge-machine-files.js';
 import { purgeMagicLinks, purgeMagicLinksDaily } from './purge-magic-links.js';
 import { refreshFieldOperations } from './refresh-field-operations.js';
 import { buildFieldOperation } from './build-field-operation.js';
+import { syncCredential } from './sync-credential.js';
 
 /**
  * The task list for `createJobQueue`. Tasks that call use cases get them from `services` here,
@@ -30,6 +31,7 @@ export function createTasks(services: Services) {
     'purge-magic-links': purgeMagicLinks(services.magicLinks),
     'refresh-field-operations': refreshFieldOperations(services.fieldOperations),
     'build-field-operation': buildFieldOperation(services.fieldOperations),
+    'sync-credential': syncCredential(services.sync),
   } satisfies TaskList;
 }
 

@@ -12,6 +12,7 @@ import * as machineFiles from './0005-machine-files.js';
 import * as magicLinks from './0006-magic-links.js';
 import * as fields from './0007-fields.js';
 import * as operations from './0008-operations.js';
+import * as sync from './0009-sync.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: StorageDialect): Promise<void> };
 
@@ -24,6 +25,7 @@ const ordered: Record<string, DialectMigration> = {
   '0006-magic-links': magicLinks,
   '0007-fields': fields,
   '0008-operations': operations,
+  '0009-sync': sync,
 };
 
 export function migrationsFor(dialect: StorageDialect): Record<string, Migration> {

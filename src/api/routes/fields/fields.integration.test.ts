@@ -227,10 +227,10 @@ describe.each(databases)('the Fields service on $name', (database) => {
     expect((await h.request({ method: 'DELETE', url: `${api}/users/${userId}/fields/${fieldId}`, token: other })).statusCode).toBe(404);
   });
 
-  it('answers a manual sync with 202 and a note that nothing is scheduled yet', async () => {
+  it('answers a manual sync of a user without syncable credentials with 202, saying nothing was queued', async () => {
     const answer = await post(`/users/${userId}/fields/sync`, {});
     expect(answer.statusCode).toBe(202);
-    expect(answer.json().message).toMatch(/not scheduled/);
+    expect(answer.json().message).toMatch(/nothing was queued/);
   });
 
   describe('boundary uploads', () => {

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { FIELD_SORT_FIELDS, type FieldSortField } from '../../../domain/index.js';
 import type { FieldsService } from '../../../services/fields.js';
+import type { SyncService } from '../../../services/sync.js';
 import { parsePageRequest, sendPage } from '../../paging.js';
 import {
   BoundaryBody,
@@ -26,7 +27,7 @@ import { boundaryToWire, fieldToWire } from './wire.js';
  * route under `/users/{leafUserId}/fields`, so routes registered by other files under the same
  * prefix (the per-field operation files) share one parameter name at each position.
  */
-export const fieldsRoutes: FastifyPluginAsync<{ fields: FieldsService }> = async (app, { fields }) => {
+export const fieldsRoutes: FastifyPluginAsync<{ fields: FieldsService; sync?: SyncService }> = async (app, { fields, sync }) => {
   const tags = ['fields'];
 
   app.get<{ Querystring: FieldListQuery }>(
@@ -94,10 +95,12 @@ export const fieldsRoutes: FastifyPluginAsync<{ fields: FieldsService }> = async
     '/users/:leafUserId/fields/sync',
     { schema: { tags, summary: 'Ask for a synchronization of the user\'s provider fields.', params: UserParams, response: { 202: SyncResponse } } },
     async (request, reply) => {
-      await fields.assertUser(request.owner, request.params.leafUserId);
-      // TODO(#5): enqueue a sync job per credential of the user once the sync engine exists. Until
-      // then nothing is scheduled, and the answer says so rather than pretending.
-      return reply.status(202).send({ message: 'Accepted, but not scheduled: this Furrow release has no provider field sync yet (issue 5). Manual fields and boundary uploads are available.' });
+      if (sync === undefined) {
+        await fields.assertUser(request.owner, request.params.leafUserId);
+        return reply.status(202).send({ message: 'Accepted, but not scheduled: this Furrow runs without the sync engine.' });
+      }
+      const queued = await sync.requestUserSync(request.owner, request.params.leafUserId);
+      return reply.status(202).send({ message: queued === 0 ? 'Accepted: the user has no credential of a provider Furrow syncs, so nothing was queued.' : `Accepted: a sync of ${queued} credential${queued === 1 ? '' : 's'} is queued.` });
     },
   );
 
