@@ -57,7 +57,7 @@ describe.each(databases)('sync deletions on $name', (database) => {
   let sync: SyncService;
 
   beforeAll(async () => {
-    h = await startApiHarness(database, { sandbox: true });
+    h = await startApiHarness(database, { sandbox: true, sync: true });
     sync = syncService({
       credentialRecords: credentialsRepository(h.storage.db, h.storage.dialect),
       credentials: h.services.credentials,

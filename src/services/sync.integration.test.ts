@@ -17,7 +17,7 @@ const fieldsApi = '/services/fields/api';
 describe.each(databases)('the sync engine against the emulators on $name', (database) => {
   let h: ApiHarness;
   beforeAll(async () => {
-    h = await startApiHarness(database, { sandbox: true });
+    h = await startApiHarness(database, { sandbox: true, sync: true });
     await h.queue.start({ concurrency: 2 });
   });
   afterAll(async () => h?.close());

@@ -61,6 +61,12 @@ export interface ApiHarnessOptions {
   alerts?: { retryScale?: number; allowPrivate?: boolean; timeoutMs?: number };
   /** FURROW_UPLOAD_LIMIT_BYTES; 3 GiB by default. */
   uploadLimitBytes?: number;
+  /**
+   * Queue provider syncs (on connect and on demand). Off by default: a sync runs in the background
+   * once workers start and calls the provider, which would race tests that steer a sandbox
+   * account's faults step by step and count what follows.
+   */
+  sync?: boolean;
 }
 
 export async function startApiHarness(database: TestDatabase, options: ApiHarnessOptions = {}): Promise<ApiHarness> {
@@ -83,7 +89,7 @@ export async function startApiHarness(database: TestDatabase, options: ApiHarnes
       ...(options.uploadLimitBytes === undefined ? {} : { uploadLimitBytes: options.uploadLimitBytes }),
     },
     fieldOperations: { jobs: fieldOperationJobsOn(() => queue) },
-    sync: { jobs: syncJobsOn(() => queue) },
+    sync: { jobs: options.sync === true ? syncJobsOn(() => queue) : { syncCredential: async () => {} } },
   });
   const sandboxStore = options.sandbox === true ? new SandboxAccountStore() : undefined;
   const queue: JobQueue = createJobQueue(storage, { pollIntervalMs: 50, leaseMs: 2000, shutdownTimeoutMs: 1000 }, createTasks(services), pino({ level: 'silent' }));
