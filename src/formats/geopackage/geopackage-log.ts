@@ -18,6 +18,7 @@ import { dateInText, FALLBACK_TIME, planTime, type TimePlan } from './gpkg-time.
 import { scanTable } from './sqlite-btree.js';
 import { PageReader, parseSqliteHeader, SQLITE_HEADER_LENGTH } from './sqlite-file.js';
 import { RecordReader } from './sqlite-record.js';
+import { batchOf as batchView, keepPlausiblePoints } from '../point-columns.js';
 
 export const NO_SRS_WARNING = 'no coordinate system defined for the layer: coordinates assumed to be WGS 84';
 
@@ -208,31 +209,14 @@ async function* streamPoints(bytes: EntryBytes, plan: Plan, warnings: string[], 
     lon.set(rawX.subarray(0, count));
     lat.set(rawY.subarray(0, count));
     if (!reprojection.identity) reprojection.project(lon, lat, count);
-    let out = 0;
-    for (let i = 0; i < count; i++) {
-      const x = lon[i]!;
-      const y = lat[i]!;
-      // (0, 0) is where displays log a fix they never had.
-      if (!(x >= -180 && x <= 180 && y >= -90 && y <= 90) || (x === 0 && y === 0)) {
-        dropped++;
-        firstDropped ??= [rawX[i]!, rawY[i]!];
-        continue;
-      }
-      if (out !== i) {
-        lon[out] = x;
-        lat[out] = y;
-        times[out] = times[i]!;
-        for (const column of values) column[out] = column[i]!;
-      }
-      out++;
-    }
+    const out = keepPlausiblePoints(count, lon, lat, times, values, (i) => {
+      dropped++;
+      firstDropped ??= [rawX[i]!, rawY[i]!];
+    });
     kept += out;
     return out;
   };
-  const batchOf = (count: number): PointBatch =>
-    count === size
-      ? { length: count, lon, lat, time: times, values }
-      : { length: count, lon: lon.subarray(0, count), lat: lat.subarray(0, count), time: times.subarray(0, count), values: values.map((v) => v.subarray(0, count)) };
+  const batchOf = (count: number): PointBatch => batchView(count, size, lon, lat, times, values);
 
   const opened = await openPages(bytes, name);
   try {

@@ -16,6 +16,7 @@ import { chooseEpoch, dateInName, epochSecondsToMs, type Epoch } from './epoch-s
 import { parseIsoTime } from './iso-time.js';
 import { reprojectionFromPrj, type Reprojection } from './reprojection.js';
 import { parseShpHeader, POINT_SHAPE_TYPES, SHAPE_TYPES, SHP_HEADER_LENGTH, type ShpHeader } from './shp-header.js';
+import { batchOf as batchView, keepPlausiblePoints } from '../point-columns.js';
 
 export interface ShapefileParts {
   readonly shp: FileEntry;
@@ -278,31 +279,14 @@ async function* streamPoints(layer: Layer, warnings: string[], batchSize: number
       lat.set(rawY.subarray(0, count));
       reprojection.project(lon, lat, count);
     }
-    let out = 0;
-    for (let i = 0; i < count; i++) {
-      const x = lon[i]!;
-      const y = lat[i]!;
-      // (0, 0) is where displays log a fix they never had.
-      if (!(x >= -180 && x <= 180 && y >= -90 && y <= 90) || (x === 0 && y === 0)) {
-        dropped++;
-        firstDropped ??= [rawX[i]!, rawY[i]!];
-        continue;
-      }
-      if (out !== i) {
-        lon[out] = x;
-        lat[out] = y;
-        times[out] = times[i]!;
-        for (const column of values) column[out] = column[i]!;
-      }
-      out++;
-    }
+    const out = keepPlausiblePoints(count, lon, lat, times, values, (i) => {
+      dropped++;
+      firstDropped ??= [rawX[i]!, rawY[i]!];
+    });
     kept += out;
     return out;
   };
-  const batchOf = (count: number): PointBatch =>
-    count === size
-      ? { length: count, lon, lat, time: times, values }
-      : { length: count, lon: lon.subarray(0, count), lat: lat.subarray(0, count), time: times.subarray(0, count), values: values.map((v) => v.subarray(0, count)) };
+  const batchOf = (count: number): PointBatch => batchView(count, size, lon, lat, times, values);
 
   try {
     await shpCursor.fill(SHP_HEADER_LENGTH);
