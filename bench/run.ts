@@ -42,6 +42,10 @@ const benches: Record<string, () => Promise<string>> = {
     const { run, format } = await import('./field-operations.js');
     return format(await run());
   },
+  sync: async () => {
+    const { run, format } = await import('./sync.js');
+    return format(await run());
+  },
 };
 
 const wanted = process.argv.slice(2);

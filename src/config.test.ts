@@ -60,6 +60,47 @@ describe('loadConfig', () => {
     expect(loadConfig({ FURROW_ALERT_RETRY_SCALE: '0.001', FURROW_ALERTS_ALLOW_PRIVATE: 'false' }).alerts).toEqual({ retryScale: 0.001, allowPrivate: false });
   });
 
+  it('keeps machine files in the data directory unless FURROW_BLOB_STORE=s3 names a bucket', () => {
+    expect(loadConfig({}).files.store).toEqual({ kind: 'filesystem' });
+    const s3 = { FURROW_BLOB_STORE: 's3', FURROW_S3_BUCKET: 'furrow-files', FURROW_S3_ACCESS_KEY_ID: 'AKIAEXAMPLE', FURROW_S3_SECRET_ACCESS_KEY: 'secret-value-1234' };
+    expect(loadConfig({ ...s3, FURROW_S3_REGION: 'eu-central-1' }).files.store).toEqual({
+      kind: 's3',
+      endpoint: 'https://s3.eu-central-1.amazonaws.com',
+      region: 'eu-central-1',
+      bucket: 'furrow-files',
+      accessKeyId: 'AKIAEXAMPLE',
+      secretAccessKey: 'secret-value-1234',
+      forcePathStyle: false,
+      prefix: '',
+    });
+    // MinIO on an address: virtual-hosted names are impossible there, so path-style is the default.
+    expect(loadConfig({ ...s3, FURROW_S3_ENDPOINT: 'http://127.0.0.1:9000/', FURROW_S3_PREFIX: '/furrow/prod/' }).files.store).toMatchObject({
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'us-east-1',
+      forcePathStyle: true,
+      prefix: 'furrow/prod/',
+    });
+    expect(loadConfig({ ...s3, FURROW_S3_ENDPOINT: 'https://minio.internal', FURROW_S3_FORCE_PATH_STYLE: 'true' }).files.store).toMatchObject({ forcePathStyle: true });
+  });
+
+  it('names every missing or bad S3 variable, and never echoes the secret', () => {
+    let error: unknown;
+    try {
+      loadConfig({ FURROW_BLOB_STORE: 's3', FURROW_S3_SECRET_ACCESS_KEY: 'do-not-print-me', FURROW_S3_ENDPOINT: 'minio:9000', FURROW_S3_PREFIX: 'a/../b c' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['FURROW_S3_BUCKET', 'FURROW_S3_ACCESS_KEY_ID', 'FURROW_S3_ENDPOINT', 'FURROW_S3_PREFIX']) expect(problems).toContain(name);
+    expect((error as Error).message).not.toContain('do-not-print-me');
+    expect(() => loadConfig({ FURROW_BLOB_STORE: 'nfs' })).toThrow(/FURROW_BLOB_STORE: expected filesystem or s3/);
+    expect(() => loadConfig({ FURROW_BLOB_STORE: 's3', FURROW_S3_BUCKET: 'b-1', FURROW_S3_ACCESS_KEY_ID: 'k' })).toThrow(/FURROW_S3_SECRET_ACCESS_KEY: required/);
+    expect(() =>
+      loadConfig({ FURROW_BLOB_STORE: 's3', FURROW_S3_BUCKET: 'b-1', FURROW_S3_ACCESS_KEY_ID: 'k', FURROW_S3_SECRET_ACCESS_KEY: 's', FURROW_S3_ENDPOINT: 'http://10.0.0.5:9000', FURROW_S3_FORCE_PATH_STYLE: 'false' }),
+    ).toThrow(/FURROW_S3_FORCE_PATH_STYLE: virtual-hosted addressing needs a host name/);
+  });
+
   it('refuses an alert retry scale that is not a positive number', () => {
     for (const bad of ['0', '-1', 'fast', '1e9']) expect(() => loadConfig({ FURROW_ALERT_RETRY_SCALE: bad })).toThrow(/FURROW_ALERT_RETRY_SCALE/);
   });

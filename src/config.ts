@@ -34,7 +34,7 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   jobs: { pollIntervalMs: number; leaseMs: number; shutdownTimeoutMs: number };
   /** Machine files: where their bytes are kept, and the largest batch upload. */
-  files: { dir: string; uploadLimitBytes: number };
+  files: { dir: string; uploadLimitBytes: number; store: BlobStoreConfig };
   alerts: {
     /** Multiplies Leaf's alert retry points (1, 30, 60, 240 min); tests use a small scale to run in seconds. */
     retryScale: number;
@@ -42,6 +42,22 @@ export interface Config {
     allowPrivate: boolean;
   };
 }
+
+/** Where machine-file bytes live: `dir` on the file system, or an S3-compatible bucket. */
+export type BlobStoreConfig =
+  | { kind: 'filesystem' }
+  | {
+      kind: 's3';
+      endpoint: string;
+      region: string;
+      bucket: string;
+      accessKeyId: string;
+      /** A secret: never logged, never echoed in a configuration error. */
+      secretAccessKey: string;
+      forcePathStyle: boolean;
+      /** `''` or a key prefix ending in `/`. */
+      prefix: string;
+    };
 
 /** Flags given on the command line win over the environment. */
 export interface ConfigFlags {
@@ -73,6 +89,14 @@ export const ENVIRONMENT_VARIABLES = {
   FURROW_BODY_LIMIT_BYTES: '1048576',
   FURROW_FILES_DIR: '`<data>/files`',
   FURROW_UPLOAD_LIMIT_BYTES: '3221225472 (3 GiB, as Leaf)',
+  FURROW_BLOB_STORE: 'filesystem (FURROW_FILES_DIR); `s3` for an S3-compatible bucket',
+  FURROW_S3_ENDPOINT: 'https://s3.<region>.amazonaws.com',
+  FURROW_S3_REGION: 'us-east-1',
+  FURROW_S3_BUCKET: 'required with FURROW_BLOB_STORE=s3',
+  FURROW_S3_ACCESS_KEY_ID: 'required with FURROW_BLOB_STORE=s3',
+  FURROW_S3_SECRET_ACCESS_KEY: 'required with FURROW_BLOB_STORE=s3 (a secret, never logged)',
+  FURROW_S3_FORCE_PATH_STYLE: 'true when FURROW_S3_ENDPOINT is an IP address or localhost, else false',
+  FURROW_S3_PREFIX: 'none (keys at the bucket root)',
   FURROW_JOB_POLL_INTERVAL_MS: '1000',
   FURROW_JOB_LEASE_MS: '30000',
   FURROW_SHUTDOWN_TIMEOUT_MS: '10000',
@@ -160,6 +184,8 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
     problems.push('FURROW_ADMIN_PASSWORD: expected at least 8 characters');
   }
 
+  const blobStore = readBlobStore(read, boolean, problems);
+
   const config: Config = {
     mode,
     database,
@@ -184,6 +210,7 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
     files: {
       dir: path.resolve(read('FURROW_FILES_DIR') ?? path.join(dataDir, 'files')),
       uploadLimitBytes: integer('FURROW_UPLOAD_LIMIT_BYTES', read('FURROW_UPLOAD_LIMIT_BYTES'), 3 * 2 ** 30, 1024, 2 ** 50),
+      store: blobStore,
     },
     alerts: {
       retryScale,
@@ -193,6 +220,54 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function readBlobStore(
+  read: (name: keyof typeof ENVIRONMENT_VARIABLES) => string | undefined,
+  boolean: (name: string, raw: string | undefined, fallback: boolean) => boolean,
+  problems: string[],
+): BlobStoreConfig {
+  const kind = (read('FURROW_BLOB_STORE') ?? 'filesystem').toLowerCase();
+  if (kind === 'filesystem') return { kind: 'filesystem' };
+  if (kind !== 's3') {
+    problems.push(`FURROW_BLOB_STORE: expected filesystem or s3, found "${kind}"`);
+    return { kind: 'filesystem' };
+  }
+  const region = read('FURROW_S3_REGION') ?? 'us-east-1';
+  if (!/^[a-z0-9-]+$/.test(region)) problems.push(`FURROW_S3_REGION: expected a region name such as eu-central-1 (auto for Cloudflare R2), found "${region}"`);
+  const endpoint = (read('FURROW_S3_ENDPOINT') ?? `https://s3.${region}.amazonaws.com`).replace(/\/+$/, '');
+  let host = '';
+  if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(endpoint)) {
+    problems.push(`FURROW_S3_ENDPOINT: expected the http(s) URL of an S3-compatible service such as https://s3.eu-central-1.amazonaws.com or http://minio:9000, found "${endpoint}"`);
+  } else {
+    host = new URL(endpoint).hostname;
+  }
+  const bucket = read('FURROW_S3_BUCKET');
+  if (bucket === undefined) problems.push('FURROW_S3_BUCKET: required with FURROW_BLOB_STORE=s3; name a bucket that exists');
+  else if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) problems.push(`FURROW_S3_BUCKET: expected an S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens), found "${bucket}"`);
+  const accessKeyId = read('FURROW_S3_ACCESS_KEY_ID');
+  if (accessKeyId === undefined) problems.push('FURROW_S3_ACCESS_KEY_ID: required with FURROW_BLOB_STORE=s3');
+  const secretAccessKey = read('FURROW_S3_SECRET_ACCESS_KEY');
+  if (secretAccessKey === undefined) problems.push('FURROW_S3_SECRET_ACCESS_KEY: required with FURROW_BLOB_STORE=s3');
+  // Virtual-hosted addressing needs a DNS name to put the bucket in front of.
+  const numericHost = host === 'localhost' || /^[\d.]+$/.test(host) || host.startsWith('[');
+  const forcePathStyle = boolean('FURROW_S3_FORCE_PATH_STYLE', read('FURROW_S3_FORCE_PATH_STYLE'), numericHost);
+  if (!forcePathStyle && numericHost) problems.push(`FURROW_S3_FORCE_PATH_STYLE: virtual-hosted addressing needs a host name, and FURROW_S3_ENDPOINT names ${host}; set FURROW_S3_FORCE_PATH_STYLE=true`);
+  const rawPrefix = read('FURROW_S3_PREFIX') ?? '';
+  const prefix = rawPrefix.replace(/^\/+|\/+$/g, '');
+  if (prefix !== '' && !/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(prefix)) {
+    problems.push(`FURROW_S3_PREFIX: expected path segments of letters, digits, dots, hyphens and underscores such as furrow/production, found "${rawPrefix}"`);
+  }
+  return {
+    kind: 's3',
+    endpoint,
+    region,
+    bucket: bucket ?? '',
+    accessKeyId: accessKeyId ?? '',
+    secretAccessKey: secretAccessKey ?? '',
+    forcePathStyle,
+    prefix: prefix === '' ? '' : `${prefix}/`,
+  };
 }
 
 /** Accepts 32 bytes as base64 or hex; anything else is `undefined`. */

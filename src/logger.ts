@@ -6,7 +6,7 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 
-const SECRET_FIELDS = ['password', 'authorization', 'access_token', 'refresh_token', 'client_secret', 'clientSecret', 'accessToken', 'refreshToken', 'apiKey', 'secret', 'id_token', 'masterKey'];
+const SECRET_FIELDS = ['password', 'authorization', 'access_token', 'refresh_token', 'client_secret', 'clientSecret', 'accessToken', 'refreshToken', 'apiKey', 'secret', 'id_token', 'masterKey', 'secretAccessKey'];
 
 export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', ...SECRET_FIELDS];
 

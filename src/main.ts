@@ -16,6 +16,7 @@ import { alertJobsOn } from './jobs/alert-jobs.js';
 import { machineFileJobsOn } from './jobs/machine-file-jobs.js';
 import { fieldOperationJobsOn } from './jobs/field-operation-jobs.js';
 import { syncJobsOn } from './jobs/sync-jobs.js';
+import { providerFileJobsOn } from './jobs/provider-file-jobs.js';
 import type { JobQueue } from './jobs/queue.js';
 import { createTasks, schedules } from './jobs/tasks/index.js';
 import { masterKeyCheck, resolveMasterKey } from './keys/index.js';
@@ -23,6 +24,7 @@ import { createLogger } from './logger.js';
 import { createServices, type Services } from './services/index.js';
 import { openStorage, type Storage } from './storage/database.js';
 import { metaRepository } from './storage/repositories/meta.js';
+import { createBlobStore } from './storage/blobs/index.js';
 
 export interface Furrow {
   config: Config;
@@ -107,12 +109,13 @@ export async function createFurrow(config: Config, options: FurrowOptions): Prom
       },
       machineFiles: {
         dir: config.files.dir,
+        blobs: createBlobStore(config.files),
         uploadLimitBytes: config.files.uploadLimitBytes,
         publicUrl: () => publicUrl,
         jobs: machineFileJobsOn(() => jobs),
       },
       fieldOperations: { jobs: fieldOperationJobsOn(() => jobs) },
-      sync: { jobs: syncJobsOn(() => jobs) },
+      sync: { jobs: syncJobsOn(() => jobs), files: providerFileJobsOn(() => jobs) },
     });
     queue = createJobQueue(storage, config.jobs, createTasks(services), logger.child({ component: 'jobs' }));
     const jobs = queue;

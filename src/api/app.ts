@@ -46,6 +46,8 @@ import type { BoundaryUploadsService } from '../services/fields-uploads.js';
 import { fieldsServiceRoutes } from './routes/fields/index.js';
 import { uploadServiceRoutes } from './routes/uploadservice/upload.js';
 import { integrationsRoutes } from './routes/integrations/resources.js';
+import type { SyncEventsService } from '../services/sync-events.js';
+import { providerEventsRoutes } from './routes/webhooks/provider-events.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -78,6 +80,8 @@ export interface ApiDependencies {
   /** The sync engine; absent, a manual sync request is answered but nothing is queued. */
   sync?: SyncService;
   boundaryUploads: BoundaryUploadsService;
+  /** Provider event deliveries; absent, `/webhooks/provider-events` is not served. */
+  syncEvents?: SyncEventsService;
   /** The provider registry: per-provider routes and schemas are built from it. */
   providers: Readonly<Record<string, Provider>>;
   /** Present when the sandbox is on: the emulators and their control API are served. */
@@ -166,7 +170,7 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(healthRoutes, { checkHealth: deps.checkHealth });
   await app.register(authenticateRoutes, { apiOwners: deps.apiOwners });
   await app.register(usersRoutes, { prefix: '/services/usermanagement/api', users: deps.users, credentials: deps.credentials, providers: deps.providers });
-  await app.register(credentialsRoutes, { prefix: '/services/usermanagement/api', credentials: deps.credentials, providers: deps.providers });
+  await app.register(credentialsRoutes, { prefix: '/services/usermanagement/api', credentials: deps.credentials, providers: deps.providers, ...(deps.sync === undefined ? {} : { sync: deps.sync }) });
   await app.register(organizationsRoutes, { prefix: '/services/usermanagement/api', organizations: deps.organizations });
   await app.register(oneClickRoutes, { prefix: '/services/usermanagement/api', credentials: deps.credentials, users: deps.users, providers: deps.providers, sandbox: deps.sandbox !== undefined });
   await app.register(configsRoutes, { prefix: '/services/config/api', configurations: deps.configurations });
@@ -181,6 +185,7 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(magicLinkRoutes, { prefix: '/services/widgets/api', magicLinks: deps.magicLinks });
   await app.register(magicLinkPages, { magicLinks: deps.magicLinks, providers: deps.providers, uploads: deps.magicLinkUploads });
   await app.register(furrowLinkRoutes, { apiKeys: deps.apiKeys, magicLinks: deps.magicLinks });
+  if (deps.syncEvents !== undefined) await app.register(providerEventsRoutes, { syncEvents: deps.syncEvents });
   if (deps.sandbox !== undefined) await app.register(sandboxRoutes, { providers: deps.providers, store: deps.sandbox.store });
   return app;
 }

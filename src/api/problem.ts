@@ -14,6 +14,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_paging: 400,
   authentication_required: 401,
   invalid_token: 401,
+  provider_event_token_invalid: 401,
   bad_credentials: 401,
   not_found: 404,
   route_not_found: 404,

@@ -27,7 +27,8 @@ const HISTORICAL_KEYS = ['geoimagesResolution', 'geoimagesShape', 'geoimagesProj
 
 const DOCUMENTED_DEFAULTS: Record<string, unknown> = {
   organizationDataSync: 'ALL',
-  customDataSync: true,
+  // Furrow's one deliberate change of a documented default (README, "Where Furrow deliberately differs").
+  customDataSync: false,
   fieldsAutoSync: true,
   operationsAutoSync: true,
   implementsAutoSync: false,

@@ -190,7 +190,10 @@ const plantedOptionality = (attribute: string): ValueSchema => ({
  */
 export const CONFIGURATION_KEYS: { readonly [K in ConfigurationKey]: ConfigurationKeyDefinition<ConfigurationValues[K]> } = {
   organizationDataSync: oneOf(['ALL', 'SELECTED_ONLY'], 'ALL', 'Sync every provider organization, or only those marked SELECTED. Also accepted as organizationsDataSync.'),
-  customDataSync: bool(true, 'Fetch provider fields in PREVIEW mode first, then fully sync only the fields you choose.'),
+  // Leaf's documented default is true (leaf-api.md 4.1), there to hold down per-area billing that a
+  // self-hosted Furrow does not have; false means a connected account shows its fields with their
+  // boundaries and files at once. README, "Differences from Leaf".
+  customDataSync: bool(false, 'Fetch provider fields in PREVIEW mode first, then fully sync only the fields you choose (Furrow default false; Leaf documents true).'),
   fieldsAutoSync: bool(true, 'Sync field boundaries automatically; when false, use POST /users/{id}/fields/sync.'),
   operationsAutoSync: bool(true, 'Sync operation data from providers automatically.'),
   implementsAutoSync: bool(false, 'Sync implements.'),

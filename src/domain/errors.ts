@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   invalid_paging: 'A `page`, `size` or `sort` query parameter is out of range or names an unknown field.',
   authentication_required: 'The route needs `Authorization: Bearer <id_token>` and none was sent.',
   invalid_token: 'The bearer token is malformed, expired, or signed by another key.',
+  provider_event_token_invalid: "A provider event delivery carries a subscription token Furrow did not issue for that provider, or one whose credential was deleted; nothing was queued. The provider's subscription is stale: the credential's next sync makes a new one.",
   bad_credentials: 'The username or password given to /api/authenticate is wrong.',
   not_found: 'No such resource for this API owner (another owner\'s ids answer the same).',
   route_not_found: 'No route matches the method and path.',

@@ -73,6 +73,8 @@ export interface MachineFileRecord {
   sourceKey: string | null;
   /** Which outputs exist in the blob store. */
   outputs: FileOutput[];
+  /** The provider's id of the file it came from, for origin `provider`. */
+  providerFileId?: string | null | undefined;
 }
 
 export const FILE_SORT_FIELDS = ['id', 'fileName', 'createdTime', 'updatedTime', 'origin', 'leafUserId', 'sizeInBytes', 'provider', 'organizationId', 'fileFormat'] as const;
@@ -115,6 +117,18 @@ export interface BatchRecord {
   statusReason: string | null;
   uploadTimestamp: string;
   updatedTime: string;
+  /** Present for a provider file a sync downloaded (origin `provider`); absent for an upload. */
+  providerFile?: ProviderFileSource | undefined;
+}
+
+/** A provider file by its natural key (user, provider, `providerFileId`, `version`) and where it was found. */
+export interface ProviderFileSource {
+  credentialId: string;
+  organizationId: string | null;
+  providerFileId: string;
+  version: string;
+  /** The operation the provider's listing names (harvested, planted, applied, tillage), if any. */
+  operationType?: string | null | undefined;
 }
 
 export const BATCH_SORT_FIELDS = ['id', 'uploadTimestamp', 'fileName', 'size', 'status', 'leafUserId', 'provider'] as const;

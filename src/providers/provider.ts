@@ -10,6 +10,8 @@ import type { ProviderEmulator } from './provider-emulator.js';
 import type { ProviderLink } from './provider-link.js';
 import type { Exchange } from './redact-exchange.js';
 import type { ProviderSync } from './sync-data.js';
+import type { ProviderEvents } from './provider-events.js';
+import type { RateBudget } from './rate-budget.js';
 
 /** Leaf's environment names (leaf-api.md 3.1: "STAGE (also known as Sandbox or Test) and PRODUCTION"). */
 export const ENVIRONMENTS = ['STAGE', 'PRODUCTION'] as const;
@@ -158,6 +160,8 @@ export interface ProviderAdapter<Fields = Record<string, unknown>> {
   classifyError(result: HttpResult): ErrorClassification | undefined;
   /** What a sync reads (`sync-data.ts`); absent until the provider's sync listings are written. */
   sync?: ProviderSync<Fields>;
+  /** Event subscriptions and deliveries (`provider-events.ts`); absent where the provider has none and syncs poll. */
+  events?: ProviderEvents<Fields>;
 }
 
 /** The property names of a credential body. */
@@ -200,6 +204,8 @@ export interface Provider<S extends TObject = TObject> {
   adapter: ProviderAdapter<Static<S>> | undefined;
   /** The protocol served locally by the sandbox (`src/sandbox`); absent until written. */
   emulator?: ProviderEmulator<Static<S>> | undefined;
+  /** The request rate each developer app of this provider may use (`rate-budget.ts`); absent: unknown, only 429s slow calls down. */
+  rateBudget?: RateBudget | undefined;
   /** Leaf's one-click connection for this provider (`/one-click-integration/{apiName}`); absent for most. */
   oneClick?: OneClickFlow | undefined;
   /** How a grower connects it through Magic Link and the widget, with the app key it needs; absent: not offered there. */

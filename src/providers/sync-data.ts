@@ -30,6 +30,8 @@ export interface SyncOrganization extends SyncVersion {
   name: string;
   /** The grower let this application into the organization; the others are listed, not read. */
   connected: boolean;
+  /** Where the grower connects the organization, or manages its connection (Leaf's `managementUri`). */
+  connectUrl?: string | undefined;
 }
 
 export interface SyncGrower extends SyncVersion {

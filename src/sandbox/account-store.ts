@@ -77,7 +77,8 @@ export class SandboxAccountStore {
   /** A new account with fresh app credentials and one grant, and the grant's refresh token. */
   create(input: CreateSandboxAccount): { account: SandboxAccount; refreshToken: string } {
     const seed = input.seed ?? crypto.randomInt(0, MAX_SEED);
-    const data = buildScenarioData(input.scenario, createSeededRandom(seed), { fields: input.fields });
+    const createdAt = this.now();
+    const data = buildScenarioData(input.scenario, createSeededRandom(seed), { createdAt, fields: input.fields });
     const id = crypto.randomUUID();
     const app = {
       clientId: `sandbox-${crypto.randomBytes(8).toString('hex')}`,
@@ -94,7 +95,7 @@ export class SandboxAccountStore {
       providerId: input.providerId,
       scenario: input.scenario,
       seed,
-      createdTime: new Date(this.now()).toISOString(),
+      createdTime: new Date(createdAt).toISOString(),
       policy: input.policy,
       view: { id, scenario: input.scenario, app, grower: data.grower, organizations: data.organizations, fields: data.fields, operation: data.operation },
       grants: new GrantBook(input.policy, this.now, index),

@@ -21,7 +21,21 @@ const hasOgrinfo = (() => {
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'furrow-machine-files-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const spec = (overrides: Partial<MachineFileSpec>): MachineFileSpec => ({ format: 'shapefile', operation: 'harvest', points: 150, lat: 41.7, lon: -93.5, start: Date.UTC(2024, 8, 20, 14), rate: 11_000, taskName: 'North 40 harvest', ...overrides });
+const spec = (overrides: Partial<MachineFileSpec>): MachineFileSpec => ({
+  format: 'shapefile',
+  operation: 'harvest',
+  points: 150,
+  lat: 41.7,
+  lon: -93.5,
+  start: Date.UTC(2024, 8, 20, 14),
+  rate: 11_000,
+  crop: 'corn',
+  moisture: 19,
+  product: 'P1197AM',
+  fieldName: 'North 40',
+  taskName: 'North 40 harvest',
+  ...overrides,
+});
 
 describe('sandbox machine file bytes', () => {
   it('are as long as machineFileSize says, for both formats and every operation', () => {
@@ -40,7 +54,8 @@ describe('sandbox machine file bytes', () => {
     expect(info).toMatch(/Geometry: Point/);
     expect(info).toMatch(/Feature Count: 150/);
     expect(info).toMatch(/WGS_1984|WGS 84/);
-    expect(info).toMatch(/YLD_KG_HA: Real/);
+    expect(info).toMatch(/VRYIELDVOL: Real/);
+    expect(info).toMatch(/IsoTime: String/);
     const extent = /Extent: \((-?[\d.]+), (-?[\d.]+)\) - \((-?[\d.]+), (-?[\d.]+)\)/.exec(info)!;
     expect(Number(extent[1])).toBeGreaterThan(-93.51);
     expect(Number(extent[4])).toBeLessThan(41.71);
@@ -52,11 +67,11 @@ describe('sandbox machine file bytes', () => {
     expect(text.startsWith('PK\u0003\u0004')).toBe(true);
     expect(text).toContain('<ISO11783_TaskData');
     expect(text).toContain('<DLV A="000C"');
-    // Stored entries: the BIN's local header gives its size, 26 bytes per record.
+    // Stored entries: the BIN's local header gives its size: 26 bytes of time and position, 5 per DLV.
     const at = text.indexOf('TASKDATA/TLG00001.BIN');
     const header = at - 30;
     expect(bytes.readUInt32LE(header)).toBe(0x04034b50);
-    expect(bytes.readUInt32LE(header + 22)).toBe(40 * 26);
+    expect(bytes.readUInt32LE(header + 22)).toBe(40 * (26 + 5 * 5));
     const firstRecord = at + 'TASKDATA/TLG00001.BIN'.length;
     expect(bytes.readInt32LE(firstRecord + 6) / 1e7).toBeCloseTo(41.7, 1);
     expect(bytes.readInt32LE(firstRecord + 10) / 1e7).toBeCloseTo(-93.5, 1);

@@ -1,12 +1,27 @@
 /**
  * The bytes of a sandbox machine file, made in code from a few numbers so the same file is the same
- * bytes on every call and nothing needs storing: a zipped ISOXML TASKDATA set (ISO 11783-10, one
- * binary time log) or a zipped point shapefile (ESRI shapefile technical description, 1998). Both
- * record a machine driving a serpentine over the field. Zips are stored, not deflated, so a file's
- * size is known without building it.
+ * bytes on every call and nothing needs storing. Both kinds look like real exports the readers
+ * already handle: a zipped ISOXML TASKDATA set (ISO 11783-10, one binary time log, DDIs of the
+ * ISO 11783-11 data dictionary, the crop in the partfield's CTP and an applied product in a PDT)
+ * or a zipped point shapefile with John Deere Operations Center column names and imperial units
+ * (`VRYIELDVOL`, `WetMass`, `Moisture`, `VRSEEDRATE`, `AppliedRate`, `IsoTime`, `Crop`, ...).
+ * Both record a machine driving passes over the field at its working width. Zips are stored, not
+ * deflated, so a file's size is known without building it.
  */
 import zlib from 'node:zlib';
 import type { EmulatedOperationKind } from '../providers/provider-emulator.js';
+
+/** The crops sandbox fields grow: a corn-soybean rotation, as in central Iowa. */
+export type SandboxCrop = 'corn' | 'soybeans';
+
+/**
+ * Test weight (lb/bu) and standard moisture (%) of Leaf's crops table (research/leaf-api.md 7.5),
+ * which shapefile exports use for their dry bushels; the display's name for the crop.
+ */
+export const SANDBOX_CROPS: Record<SandboxCrop, { poundsPerBushel: number; standardMoisture: number; display: string; isoxml: string }> = {
+  corn: { poundsPerBushel: 56, standardMoisture: 15, display: 'CORN', isoxml: 'Corn' },
+  soybeans: { poundsPerBushel: 60, standardMoisture: 13, display: 'SOYBEANS', isoxml: 'Soybeans' },
+};
 
 /** What a file is made from; equal specs give equal bytes. */
 export interface MachineFileSpec {
@@ -19,30 +34,44 @@ export interface MachineFileSpec {
   lon: number;
   /** Epoch ms of the first record. */
   start: number;
-  /** The value logged (yield, rate, depth), before a small per-point variation. */
+  /**
+   * The operation's value before a small per-point variation: harvest wet mass yield (kg/ha),
+   * seeding rate (seeds/ha), application rate (L/ha), tillage depth (cm).
+   */
   rate: number;
+  /** The field's crop this season. */
+  crop: SandboxCrop;
+  /** Harvest grain moisture (%); ignored by other operations. */
+  moisture: number;
+  /** The seeded variety or the applied product; ignored by harvest and tillage. */
+  product: string;
+  fieldName: string;
   taskName: string;
 }
 
-/** DDIs of ISO 11783-11 for the value each operation logs. */
-const ISOXML_VALUE_DDI: Record<EmulatedOperationKind, string> = {
-  harvest: '0054', // Actual Mass Per Area Yield, mg/m²
-  seeding: '000C', // Actual Count Per Area Application Rate, seeds/m²
-  application: '0007', // Actual Mass Per Area Application Rate, mg/m²
-  tillage: '0043', // Actual Working Width, mm
+/** [I] Typical ground speed (m/s) and working width (m) per operation: a 30 ft head, 16 rows at 30 in, a 60 ft boom, a 30 ft disk. */
+export const SANDBOX_MACHINES: Record<EmulatedOperationKind, { speed: number; width: number; device: string; deviceClass: number }> = {
+  harvest: { speed: 2, width: 9.144, device: 'Combine', deviceClass: 7 },
+  seeding: { speed: 2.5, width: 12.192, device: 'Planter', deviceClass: 4 },
+  application: { speed: 4.5, width: 18.288, device: 'Sprayer', deviceClass: 6 },
+  tillage: { speed: 3, width: 9.144, device: 'Disk', deviceClass: 3 },
 };
 
-const DBF_VALUE_FIELD: Record<EmulatedOperationKind, string> = { harvest: 'YLD_KG_HA', seeding: 'SEED_HA', application: 'RATE_KG_HA', tillage: 'WIDTH_M' };
-
+/** Length of a pass: fields are 300-450 m across, so passes stay inside them. */
+const PASS_METRES = 200;
+/** [I] Ground elevation of the sandbox's fields, central Iowa. */
+const ELEVATION_M = 290;
 const DAY_MS = 86_400_000;
 const EPOCH_1980 = Date.UTC(1980, 0, 1);
-/** [I] The zip entries' modification time: fixed, so bytes never depend on the clock. */
-const DOS_TIME = 0;
-const DOS_DATE = ((2024 - 1980) << 9) | (1 << 5) | 1;
+const KG_HA_TO_LB_AC = 0.892_179_122;
+const PER_HA_TO_PER_AC = 0.404_685_642;
+const L_HA_TO_GAL_AC = 0.106_907_196;
+const M_TO_FT = 1 / 0.3048;
+const M_S_TO_MPH = 3600 / 1609.344;
 
 /** The file's bytes. */
 export function machineFileBytes(spec: MachineFileSpec): Uint8Array {
-  return writeStoredZip(entriesOf(spec));
+  return writeStoredZip(entriesOf(spec), spec.start);
 }
 
 /** `machineFileBytes(spec).length`, without building the bytes. */
@@ -57,43 +86,116 @@ function entriesOf(spec: MachineFileSpec): [string, Uint8Array][] {
   return spec.format === 'isoxml' ? isoxmlEntries(spec) : shapefileEntries(spec);
 }
 
-/** Position and value of point `i`: passes 30 m apart, north then south, 2 m/s. */
-function pointAt(spec: MachineFileSpec, i: number): { lat: number; lon: number; value: number; time: number } {
-  const perPass = 100;
+interface LoggedPoint {
+  lat: number;
+  lon: number;
+  /** Metres above sea level. */
+  elevation: number;
+  /** Degrees from north. */
+  heading: number;
+  /** `spec.rate` varied. */
+  value: number;
+  /** `spec.moisture` varied. */
+  moisture: number;
+  time: number;
+}
+
+/** Point `i`: passes `width` apart, centred on the field, north then south at the operation's speed. */
+function pointAt(spec: MachineFileSpec, i: number): LoggedPoint {
+  const { speed, width } = SANDBOX_MACHINES[spec.operation];
+  const perPass = Math.max(1, Math.floor(PASS_METRES / speed));
+  const passes = Math.ceil(spec.points / perPass);
   const pass = Math.floor(i / perPass);
   const along = i % perPass;
-  const northing = (pass % 2 === 0 ? along : perPass - 1 - along) * 2 - perPass;
-  const easting = pass * 30 - 150;
+  const northbound = pass % 2 === 0;
+  const northing = (northbound ? along : perPass - 1 - along) * speed - PASS_METRES / 2;
+  const easting = (pass - (passes - 1) / 2) * width;
   const lat = spec.lat + northing / 111_320;
   const lon = spec.lon + easting / (111_320 * Math.cos((spec.lat * Math.PI) / 180));
-  // A smooth deterministic wobble, so maps of the value are not flat.
+  // Smooth deterministic wobbles, so maps are not flat; both average out to the spec's values.
   const value = spec.rate * (1 + 0.1 * Math.sin(i / 7) + 0.05 * Math.cos(pass));
-  return { lat, lon, value, time: spec.start + i * 1000 };
+  const moisture = spec.moisture * (1 + 0.05 * Math.sin(i / 11));
+  const elevation = ELEVATION_M + 3 * Math.sin(northing / 60) + easting / 50;
+  return { lat, lon, elevation, heading: northbound ? 0 : 180, value, moisture, time: spec.start + i * 1000 };
 }
 
 // --- ISOXML -------------------------------------------------------------------------------------
 
-const ISOXML_RECORD_SIZE = 4 + 2 + 4 + 4 + 1 + 1 + 5 * 2;
+interface Dlv {
+  ddi: number;
+  raw: (p: LoggedPoint, spec: MachineFileSpec) => number;
+}
+
+/**
+ * What each operation logs, by ISO 11783-11 DDI, raw values in the dictionary's units and
+ * resolutions: mg/m² (0054), ppm (0063), 0.001 seeds/m² (000B, 000C), 0.01 mm³/m² (0001, 0002),
+ * mm (0033, 0034, 0043), mm/s (018D); 008D is the actual work state, 1 = on.
+ */
+const COMMON_DLVS: readonly Dlv[] = [
+  { ddi: 0x0043, raw: (_p, s) => Math.round(SANDBOX_MACHINES[s.operation].width * 1000) },
+  { ddi: 0x018d, raw: (_p, s) => Math.round(SANDBOX_MACHINES[s.operation].speed * 1000) },
+  { ddi: 0x008d, raw: () => 1 },
+];
+const ISOXML_DLVS: Record<EmulatedOperationKind, readonly Dlv[]> = {
+  harvest: [
+    { ddi: 0x0054, raw: (p) => Math.round(p.value * 100) }, // kg/ha -> mg/m²
+    { ddi: 0x0063, raw: (p) => Math.round(p.moisture * 10_000) }, // % -> ppm
+    ...COMMON_DLVS,
+  ],
+  seeding: [
+    { ddi: 0x000c, raw: (p) => Math.round(p.value / 10) }, // seeds/ha -> 0.001 seeds/m²
+    { ddi: 0x000b, raw: (_p, s) => Math.round(s.rate / 10) },
+    ...COMMON_DLVS,
+  ],
+  application: [
+    { ddi: 0x0002, raw: (p) => Math.round(p.value * 10_000) }, // L/ha -> 0.01 mm³/m²
+    { ddi: 0x0001, raw: (_p, s) => Math.round(s.rate * 10_000) },
+    ...COMMON_DLVS,
+  ],
+  tillage: [
+    { ddi: 0x0034, raw: (p) => Math.round(p.value * 10) }, // cm -> mm
+    { ddi: 0x0033, raw: (_p, s) => Math.round(s.rate * 10) },
+    ...COMMON_DLVS,
+  ],
+};
+
+/**
+ * ISO 11783-10 annex D: time (u32 ms), date (u16 days), then the PTN's binary attributes in order
+ * (north, east, up as i32, status u8, GPS UTC time u32 and date u16), DLV count (u8), 5 bytes per DLV.
+ */
+function isoxmlRecordSize(spec: MachineFileSpec): number {
+  return 4 + 2 + 4 + 4 + 4 + 1 + 4 + 2 + 1 + 5 * ISOXML_DLVS[spec.operation].length;
+}
+
+/** An ISO 11783-5 NAME with the operation's device class (bits 49-55), self-configurable, agricultural industry group. */
+function deviceName(operation: EmulatedOperationKind): string {
+  const deviceClass = SANDBOX_MACHINES[operation].deviceClass;
+  return `A0${(deviceClass << 1).toString(16).padStart(2, '0').toUpperCase()}84000DE00007`;
+}
 
 function isoxmlTexts(spec: MachineFileSpec): { taskData: string; header: string } {
-  const ddi = ISOXML_VALUE_DDI[spec.operation];
+  const crop = SANDBOX_CROPS[spec.crop];
+  const machine = SANDBOX_MACHINES[spec.operation];
+  const variety = spec.operation === 'seeding' ? `<CVT A="CVT1" B="${escapeXml(spec.product)}"/>` : '';
+  const product = spec.operation === 'application' ? `\n  <PDT A="PDT1" B="${escapeXml(spec.product)}" F="1"/>` : '';
+  const allocation = spec.operation === 'application' ? `\n    <PAN A="PDT1"/>` : '';
   const taskData = `<?xml version="1.0" encoding="UTF-8"?>
 <ISO11783_TaskData VersionMajor="4" VersionMinor="2" ManagementSoftwareManufacturer="Furrow sandbox" ManagementSoftwareVersion="1" DataTransferOrigin="2">
-  <DVC A="DVC-1" B="${spec.operation === 'harvest' ? 'Combine' : spec.operation === 'seeding' ? 'Planter' : spec.operation === 'application' ? 'Sprayer' : 'Cultivator'}" D="A00E84000DE00007" E="0001" F="1234567890">
-    <DET A="DET-1" B="1" C="1" D="Machine" E="0" F="0"/>
+  <CTP A="CTP1" B="${crop.isoxml}">${variety}</CTP>${product}
+  <DVC A="DVC-1" B="${machine.device}" D="${deviceName(spec.operation)}" E="0001" F="1234567890">
+    <DET A="DET-1" B="1" C="1" D="${machine.device}" E="0" F="0"/>
   </DVC>
-  <PFD A="PFD1" C="${escapeXml(spec.taskName)}" D="100000"/>
-  <TSK A="TSK1" B="${escapeXml(spec.taskName)}" E="PFD1" G="4">
+  <PFD A="PFD1" C="${escapeXml(spec.fieldName)}" D="100000" G="CTP1"${variety === '' ? '' : ' H="CVT1"'}/>
+  <TSK A="TSK1" B="${escapeXml(spec.taskName)}" E="PFD1" G="4">${allocation}
     <TLG A="TLG00001"/>
   </TSK>
 </ISO11783_TaskData>
 `;
+  const dlvs = ISOXML_DLVS[spec.operation].map((dlv) => `  <DLV A="${dlv.ddi.toString(16).toUpperCase().padStart(4, '0')}" B="" C="DET-1"/>\n`).join('');
   const header = `<?xml version="1.0" encoding="UTF-8"?>
 <TIM A="" D="4">
-  <PTN A="" B="" D=""/>
-  <DLV A="${ddi}" B="" C="DET-1"/>
-  <DLV A="008D" B="" C="DET-1"/>
-</TIM>
+  <PTN A="" B="" C="" D="" H="" I=""/>
+${dlvs}</TIM>
 `;
   return { taskData, header };
 }
@@ -103,29 +205,33 @@ function isoxmlEntrySizes(spec: MachineFileSpec): [string, number][] {
   return [
     ['TASKDATA/TASKDATA.XML', Buffer.byteLength(taskData)],
     ['TASKDATA/TLG00001.XML', Buffer.byteLength(header)],
-    ['TASKDATA/TLG00001.BIN', spec.points * ISOXML_RECORD_SIZE],
+    ['TASKDATA/TLG00001.BIN', spec.points * isoxmlRecordSize(spec)],
   ];
 }
 
 function isoxmlEntries(spec: MachineFileSpec): [string, Uint8Array][] {
   const { taskData, header } = isoxmlTexts(spec);
-  // ISO 11783-10 annex D: ms since midnight (u32), days since 1980 (u16), lat and lon (i32, 1e-7°),
-  // PTN status (u8), DLV count (u8), then per DLV its index (u8) and value (i32).
-  const bin = Buffer.alloc(spec.points * ISOXML_RECORD_SIZE);
-  const scale = spec.operation === 'harvest' || spec.operation === 'application' ? 100 : spec.operation === 'tillage' ? 1000 : 1 / 10_000;
+  const dlvs = ISOXML_DLVS[spec.operation];
+  const size = isoxmlRecordSize(spec);
+  const bin = Buffer.alloc(spec.points * size);
   for (let i = 0; i < spec.points; i++) {
     const p = pointAt(spec, i);
-    const o = i * ISOXML_RECORD_SIZE;
+    let o = i * size;
     bin.writeUInt32LE((p.time - EPOCH_1980) % DAY_MS, o);
     bin.writeUInt16LE(Math.floor((p.time - EPOCH_1980) / DAY_MS), o + 4);
     bin.writeInt32LE(Math.round(p.lat * 1e7), o + 6);
     bin.writeInt32LE(Math.round(p.lon * 1e7), o + 10);
-    bin.writeUInt8(1, o + 14);
-    bin.writeUInt8(2, o + 15);
-    bin.writeUInt8(0, o + 16);
-    bin.writeInt32LE(Math.round(p.value * scale), o + 17);
-    bin.writeUInt8(1, o + 21);
-    bin.writeInt32LE(1, o + 22); // actual work state: on
+    bin.writeInt32LE(Math.round(p.elevation * 1000), o + 14); // mm
+    bin.writeUInt8(1, o + 18); // GNSS fix
+    bin.writeUInt32LE((p.time - EPOCH_1980) % DAY_MS, o + 19); // the receiver's UTC: the terminal keeps UTC too
+    bin.writeUInt16LE(Math.floor((p.time - EPOCH_1980) / DAY_MS), o + 23);
+    bin.writeUInt8(dlvs.length, o + 25);
+    o += 26;
+    dlvs.forEach((dlv, index) => {
+      bin.writeUInt8(index, o);
+      bin.writeInt32LE(dlv.raw(p, spec), o + 1);
+      o += 5;
+    });
   }
   return [
     ['TASKDATA/TASKDATA.XML', new Uint8Array(Buffer.from(taskData))],
@@ -142,20 +248,76 @@ function escapeXml(text: string): string {
 
 const WGS84_PRJ =
   'GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]';
-/** dBASE fields: the value (N 12.3) and the ISO-8601 time (C 24). */
-const DBF_FIELDS = [
-  { type: 'N', length: 12, decimals: 3 },
-  { type: 'C', length: 24, decimals: 0 },
-] as const;
-const DBF_RECORD_SIZE = 1 + DBF_FIELDS.reduce((sum, f) => sum + f.length, 0);
-const DBF_HEADER_SIZE = 32 + 32 * DBF_FIELDS.length + 1;
+
+interface DbfColumn {
+  name: string;
+  type: 'N' | 'C';
+  length: number;
+  decimals: number;
+  value: (p: LoggedPoint, spec: MachineFileSpec) => number | string;
+}
+
+const num = (name: string, length: number, decimals: number, value: DbfColumn['value']): DbfColumn => ({ name, type: 'N', length, decimals, value });
+const text = (name: string, length: number, value: DbfColumn['value']): DbfColumn => ({ name, type: 'C', length, decimals: 0, value });
+
+/** Columns every Operations Center export carries, in the account's imperial units. */
+const COMMON_COLUMNS: readonly DbfColumn[] = [
+  text('Field', 20, (_p, s) => s.fieldName),
+  text('Crop', 12, (_p, s) => SANDBOX_CROPS[s.crop].display),
+  text('IsoTime', 24, (p) => new Date(p.time).toISOString()),
+  num('SWATHWIDTH', 8, 2, (_p, s) => SANDBOX_MACHINES[s.operation].width * M_TO_FT),
+  num('DISTANCE', 8, 2, (_p, s) => SANDBOX_MACHINES[s.operation].speed * M_TO_FT),
+  num('Speed', 6, 2, (_p, s) => SANDBOX_MACHINES[s.operation].speed * M_S_TO_MPH),
+  num('Heading', 6, 1, (p) => p.heading),
+  num('Elevation', 8, 1, (p) => p.elevation * M_TO_FT),
+  num('SECTIONID', 4, 0, () => 1),
+];
+
+/**
+ * Each operation's value columns. Harvest gives wet mass and dry bushels per acre (dry at the
+ * crop's standard moisture); tillage has no depth column Operations Center is known to export,
+ * so the sandbox's tillage files are ISOXML and a tillage shapefile (an export) carries no depth.
+ */
+const SHAPEFILE_COLUMNS: Record<EmulatedOperationKind, readonly DbfColumn[]> = {
+  harvest: [
+    num('VRYIELDVOL', 10, 2, (p, s) => dryBushelsPerAcre(p.value, p.moisture, s.crop)),
+    num('WetMass', 10, 2, (p) => p.value * KG_HA_TO_LB_AC),
+    num('Moisture', 6, 2, (p) => p.moisture),
+    ...COMMON_COLUMNS,
+  ],
+  seeding: [
+    num('VRSEEDRATE', 10, 1, (p) => p.value * PER_HA_TO_PER_AC),
+    text('Product', 24, (_p, s) => s.product),
+    text('Variety', 24, (_p, s) => s.product),
+    ...COMMON_COLUMNS,
+  ],
+  application: [
+    num('AppliedRate', 10, 2, (p) => p.value * L_HA_TO_GAL_AC),
+    num('TargetRate', 10, 2, (_p, s) => s.rate * L_HA_TO_GAL_AC),
+    text('Product', 24, (_p, s) => s.product),
+    ...COMMON_COLUMNS,
+  ],
+  tillage: COMMON_COLUMNS,
+};
+
+/** Wet kg/ha at `moisture` % as dry bushels per acre at the crop's standard moisture. */
+export function dryBushelsPerAcre(wetKgPerHa: number, moisture: number, crop: SandboxCrop): number {
+  const { poundsPerBushel, standardMoisture } = SANDBOX_CROPS[crop];
+  return (wetKgPerHa * KG_HA_TO_LB_AC * ((100 - moisture) / (100 - standardMoisture))) / poundsPerBushel;
+}
+
+function dbfLayout(spec: MachineFileSpec): { columns: readonly DbfColumn[]; headerSize: number; recordSize: number } {
+  const columns = SHAPEFILE_COLUMNS[spec.operation];
+  return { columns, headerSize: 32 + 32 * columns.length + 1, recordSize: 1 + columns.reduce((sum, c) => sum + c.length, 0) };
+}
 
 function shapefileEntrySizes(spec: MachineFileSpec): [string, number][] {
   const base = baseName(spec);
+  const { headerSize, recordSize } = dbfLayout(spec);
   return [
     [`${base}.shp`, 100 + spec.points * 28],
     [`${base}.shx`, 100 + spec.points * 8],
-    [`${base}.dbf`, DBF_HEADER_SIZE + spec.points * DBF_RECORD_SIZE + 1],
+    [`${base}.dbf`, headerSize + spec.points * recordSize + 1],
     [`${base}.prj`, WGS84_PRJ.length],
   ];
 }
@@ -195,29 +357,35 @@ function shapefileEntries(spec: MachineFileSpec): [string, Uint8Array][] {
     shx.writeInt32BE(10, 100 + i * 8 + 4);
   });
 
-  const dbf = Buffer.alloc(DBF_HEADER_SIZE + n * DBF_RECORD_SIZE + 1, 0x20);
-  dbf.fill(0, 0, DBF_HEADER_SIZE);
+  const { columns, headerSize, recordSize } = dbfLayout(spec);
+  const dbf = Buffer.alloc(headerSize + n * recordSize + 1, 0x20);
+  dbf.fill(0, 0, headerSize);
+  const written = new Date(spec.start);
   dbf.writeUInt8(0x03, 0);
-  dbf.writeUInt8(124, 1); // 2024-01-01
-  dbf.writeUInt8(1, 2);
-  dbf.writeUInt8(1, 3);
+  dbf.writeUInt8(written.getUTCFullYear() - 1900, 1); // last update: the day the file was logged
+  dbf.writeUInt8(written.getUTCMonth() + 1, 2);
+  dbf.writeUInt8(written.getUTCDate(), 3);
   dbf.writeUInt32LE(n, 4);
-  dbf.writeUInt16LE(DBF_HEADER_SIZE, 8);
-  dbf.writeUInt16LE(DBF_RECORD_SIZE, 10);
-  const names = [DBF_VALUE_FIELD[spec.operation], 'TIME'];
-  DBF_FIELDS.forEach((field, f) => {
+  dbf.writeUInt16LE(headerSize, 8);
+  dbf.writeUInt16LE(recordSize, 10);
+  columns.forEach((column, f) => {
     const o = 32 + f * 32;
-    dbf.write(names[f]!, o, 'latin1');
-    dbf.write(field.type, o + 11, 'latin1');
-    dbf.writeUInt8(field.length, o + 16);
-    dbf.writeUInt8(field.decimals, o + 17);
+    dbf.write(column.name, o, 'latin1');
+    dbf.write(column.type, o + 11, 'latin1');
+    dbf.writeUInt8(column.length, o + 16);
+    dbf.writeUInt8(column.decimals, o + 17);
   });
-  dbf.writeUInt8(0x0d, DBF_HEADER_SIZE - 1);
+  dbf.writeUInt8(0x0d, headerSize - 1);
   points.forEach((p, i) => {
-    const o = DBF_HEADER_SIZE + i * DBF_RECORD_SIZE;
+    let o = headerSize + i * recordSize;
     dbf.write(' ', o, 'latin1'); // not deleted
-    dbf.write(p.value.toFixed(3).padStart(12).slice(-12), o + 1, 'latin1');
-    dbf.write(new Date(p.time).toISOString().padEnd(24), o + 13, 'latin1');
+    o += 1;
+    for (const column of columns) {
+      const value = column.value(p, spec);
+      const cell = typeof value === 'number' ? value.toFixed(column.decimals).padStart(column.length).slice(-column.length) : value.slice(0, column.length).padEnd(column.length);
+      dbf.write(cell, o, 'latin1');
+      o += column.length;
+    }
   });
   dbf.writeUInt8(0x1a, dbf.length - 1);
 
@@ -232,8 +400,16 @@ function shapefileEntries(spec: MachineFileSpec): [string, Uint8Array][] {
 
 // --- Zip ----------------------------------------------------------------------------------------
 
+/** An MS-DOS date (APPNOTE 4.4.6): the file's own day, so the bytes never depend on the clock. */
+function dosDate(epochMs: number): number {
+  const date = new Date(epochMs);
+  return ((Math.max(1980, date.getUTCFullYear()) - 1980) << 9) | ((date.getUTCMonth() + 1) << 5) | date.getUTCDate();
+}
+
 /** A zip of stored entries (APPNOTE 6.3.10 sections 4.3.7, 4.3.12, 4.3.16). */
-function writeStoredZip(entries: [string, Uint8Array][]): Uint8Array {
+function writeStoredZip(entries: [string, Uint8Array][], modified: number): Uint8Array {
+  const date = dosDate(modified);
+  const time = 0;
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
@@ -245,8 +421,8 @@ function writeStoredZip(entries: [string, Uint8Array][]): Uint8Array {
     local.writeUInt16LE(20, 4);
     local.writeUInt16LE(0x0800, 6); // names are UTF-8
     local.writeUInt16LE(0, 8); // stored
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
+    local.writeUInt16LE(time, 10);
+    local.writeUInt16LE(date, 12);
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(data.length, 18);
     local.writeUInt32LE(data.length, 22);
@@ -258,8 +434,8 @@ function writeStoredZip(entries: [string, Uint8Array][]): Uint8Array {
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(0x0800, 8);
     central.writeUInt16LE(0, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
+    central.writeUInt16LE(time, 12);
+    central.writeUInt16LE(date, 14);
     central.writeUInt32LE(crc, 16);
     central.writeUInt32LE(data.length, 20);
     central.writeUInt32LE(data.length, 24);

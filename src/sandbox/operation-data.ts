@@ -15,18 +15,33 @@ import type {
   EmulatedOperationData,
   EmulatedOperationKind,
 } from '../providers/provider-emulator.js';
-import { machineFileBytes, machineFileSize, type MachineFileSpec } from './machine-file-bytes.js';
-import { createSeededRandom } from './seeded-random.js';
+import { machineFileBytes, machineFileSize, type MachineFileSpec, type SandboxCrop } from './machine-file-bytes.js';
+import { createSeededRandom, type SeededRandom } from './seeded-random.js';
 
 const OPERATIONS: readonly EmulatedOperationKind[] = ['harvest', 'seeding', 'application', 'tillage'];
-/** Typical logged values per operation: kg/ha yield, seeds/ha, kg/ha product, working width in m. */
-const RATES: Record<EmulatedOperationKind, number> = { harvest: 11_000, seeding: 84_000, application: 180, tillage: 9 };
 /** [I] Where sandbox fields lie: central Iowa, 40 fields a row, about 1 km apart. */
 const ORIGIN = { lat: 41.6, lon: -93.9 };
 const FIELDS_PER_ROW = 40;
-const SCENARIO_SEASON_START = Date.UTC(2024, 3, 1);
-/** The scenario's records were last modified here; changes later carry the sandbox clock. */
-const SCENARIO_MODIFIED_TIME = '2024-12-01T00:00:00.000Z';
+const DAY_MS = 86_400_000;
+/**
+ * [I] The scenario's files span the last 6 to 10 months before the account was made (drawn per
+ * seed), the newest 45 days old: inside Leaf's default 12-month `operationsProcessingRange`, and
+ * all older than a one-month range, so tests can hold them back.
+ */
+export const SCENARIO_SPAN_DAYS = { min: 183, max: 304 } as const;
+export const SCENARIO_NEWEST_AGE_DAYS = 45;
+const WORK_STARTS_MS = 14 * 3_600_000;
+const WORKING_DAY_MS = 8 * 3_600_000;
+
+/**
+ * [I] What a central Iowa corn-soybean farm logs, per crop: wet yield (kg/ha) and grain moisture
+ * (%), seeding rate (seeds/ha) and hybrids, a liquid application (L/ha), disk depth (cm).
+ */
+const AGRONOMY: Record<SandboxCrop, { yield: [number, number]; moisture: [number, number]; seeds: [number, number]; varieties: readonly string[]; product: string; applied: [number, number] }> = {
+  corn: { yield: [11_500, 13_500], moisture: [17, 22], seeds: [82_000, 88_000], varieties: ['P1197AM', 'DKC62-08RIB', 'NK0760-3111'], product: 'UAN 28%', applied: [140, 190] },
+  soybeans: { yield: [3_700, 4_300], moisture: [11, 14], seeds: [320_000, 370_000], varieties: ['AG30XF1', 'P28A42X', 'XO 2981E'], product: 'Liberty 280 SL', applied: [90, 140] },
+};
+const TILLAGE_DEPTH_CM: [number, number] = [10, 20];
 /** Decimal file ids: the scenario's from here, added ones from `ADDED_FILE_NUMBER_BASE`. */
 const FILE_NUMBER_BASE = 400_000_000;
 const ADDED_FILE_NUMBER_BASE = 900_000_000;
@@ -36,7 +51,7 @@ export interface AddFileRequest {
   fieldId?: string | undefined;
   format?: 'isoxml' | 'shapefile' | undefined;
   operation?: EmulatedOperationKind | undefined;
-  /** Logged positions; 26 bytes each in ISOXML, so 200,000 make a 5 MB file. */
+  /** Logged positions; 51 bytes each in an ISOXML harvest or seeding log, so 100,000 make a 5 MB file. */
   points?: number | undefined;
   name?: string | undefined;
 }
@@ -54,6 +69,10 @@ export class SandboxOperationData implements EmulatedOperationData {
   private readonly redrawnById = new Map<string, string>();
   private readonly listeners = new Set<(change: EmulatedChange) => void>();
 
+  /** Epoch ms of the scenario's oldest and newest file. */
+  private readonly seasonStart: number;
+  private readonly seasonEnd: number;
+
   constructor(
     private readonly seed: number,
     readonly growers: readonly EmulatedGrower[],
@@ -61,8 +80,13 @@ export class SandboxOperationData implements EmulatedOperationData {
     private readonly fields: readonly EmulatedField[],
     /** How many files the scenario has, spread over its fields in turn. */
     private readonly scenarioFileCount: number,
+    /** Epoch ms the account was made: the scenario's dates lie before it, so a seed gives the same data relative to it. */
+    createdAt: number,
   ) {
     fields.forEach((field, index) => this.fieldIndex.set(field.id, index));
+    const spanDays = SCENARIO_SPAN_DAYS.min + createSeededRandom(mix(seed ^ 0x1b873593, 0)).int(SCENARIO_SPAN_DAYS.max - SCENARIO_SPAN_DAYS.min + 1);
+    this.seasonStart = createdAt - spanDays * DAY_MS;
+    this.seasonEnd = createdAt - SCENARIO_NEWEST_AGE_DAYS * DAY_MS;
   }
 
   revision(): number {
@@ -120,6 +144,11 @@ export class SandboxOperationData implements EmulatedOperationData {
     return this.find(id)?.file;
   }
 
+  /** What a file's bytes are made from (its crop, rate, points), for tests that check what a conversion gives. */
+  fileSpec(id: string): MachineFileSpec | undefined {
+    return this.find(id)?.spec;
+  }
+
   fileBytes(file: EmulatedMachineFile, format?: EmulatedMachineFile['format']): Uint8Array {
     const found = this.find(file.id);
     if (found === undefined) throw new Error(`Sandbox file ${file.id} is not one of this account's.`);
@@ -142,9 +171,9 @@ export class SandboxOperationData implements EmulatedOperationData {
     const time = new Date(now).toISOString();
     const field = this.fields[fieldIndex]!;
     const operation = request.operation ?? OPERATIONS[k % OPERATIONS.length]!;
-    const format = request.format ?? (k % 2 === 0 ? 'isoxml' : 'shapefile');
+    const format = request.format ?? (operation === 'tillage' || k % 2 === 0 ? 'isoxml' : 'shapefile');
     const centre = fieldCentre(fieldIndex);
-    const spec: MachineFileSpec = { format, operation, points: request.points ?? 120, lat: centre.lat, lon: centre.lon, start: now, rate: RATES[operation], taskName: `${field.name} ${operation}` };
+    const spec: MachineFileSpec = { format, operation, points: request.points ?? 120, lat: centre.lat, lon: centre.lon, start: now, ...this.agronomy(operation, fieldIndex, random), fieldName: field.name, taskName: `${field.name} ${operation}` };
     const file: EmulatedMachineFile = {
       id: indexedUuid(random, 0x800000000000 + k),
       number: String(ADDED_FILE_NUMBER_BASE + k),
@@ -213,13 +242,18 @@ export class SandboxOperationData implements EmulatedOperationData {
     const field = this.fields[fieldIndex]!;
     const random = createSeededRandom(mix(this.seed, i));
     const operation = OPERATIONS[(i + random.int(OPERATIONS.length)) % OPERATIONS.length]!; // the first draw: `scenarioOperation`
-    const format = random.next() < 0.5 ? 'isoxml' : 'shapefile';
+    // No shapefile export style is known to carry a tillage depth: tillage comes as ISOXML, as the
+    // tillage logs of real terminals do.
+    const coin = random.next();
+    const format = operation === 'tillage' || coin < 0.5 ? 'isoxml' : 'shapefile';
     const centre = fieldCentre(fieldIndex);
-    const start = SCENARIO_SEASON_START + Math.floor(i / this.fields.length) * 86_400_000 * 9 + random.int(36_000) * 1000;
-    const spec: MachineFileSpec = { format, operation, points: 60 + random.int(240), lat: centre.lat, lon: centre.lon, start, rate: RATES[operation], taskName: `${field.name} ${operation}` };
+    const start = this.workingTime((i + 0.5 * random.next()) / Math.max(1, this.scenarioFileCount));
+    const points = 60 + random.int(240);
+    const id = indexedUuid(random, i);
+    const spec: MachineFileSpec = { format, operation, points, lat: centre.lat, lon: centre.lon, start, ...this.agronomy(operation, fieldIndex, random), fieldName: field.name, taskName: `${field.name} ${operation}` };
     const created = new Date(start + 3_600_000).toISOString();
     const file: EmulatedMachineFile = {
-      id: indexedUuid(random, i),
+      id,
       number: String(FILE_NUMBER_BASE + i),
       organizationId: field.organizationId,
       fieldId: field.id,
@@ -247,7 +281,46 @@ export class SandboxOperationData implements EmulatedOperationData {
     }
     ring.push([...ring[0]!]);
     const coordinates = [[ring]];
-    return { id: indexedUuid(random, index), fieldId: this.fields[index]!.id, active, revision: 0, modifiedTime: SCENARIO_MODIFIED_TIME, coordinates, areaHectares: areaHectares(coordinates) };
+    // Drawn before the season's first operation.
+    const modifiedTime = new Date(Math.floor((this.seasonStart - 30 * DAY_MS) / 1000) * 1000).toISOString();
+    return { id: indexedUuid(random, index), fieldId: this.fields[index]!.id, active, revision: 0, modifiedTime, coordinates, areaHectares: areaHectares(coordinates) };
+  }
+
+  /**
+   * The instant a fraction `x` (0 to 1) through the season's working hours, 14:00 to 22:00 UTC
+   * (09:00 to 17:00 in Iowa) each day: files go evenly through the season in index order, so
+   * listings stay in creation order, and machines run in daylight.
+   */
+  private workingTime(x: number): number {
+    const firstDay = Math.floor(this.seasonStart / DAY_MS);
+    const days = Math.max(1, Math.floor(this.seasonEnd / DAY_MS) - firstDay);
+    const worked = x * days * WORKING_DAY_MS;
+    const day = Math.floor(worked / WORKING_DAY_MS);
+    return Math.floor(((firstDay + day) * DAY_MS + WORK_STARTS_MS + (worked - day * WORKING_DAY_MS)) / 1000) * 1000;
+  }
+
+  /** The field's crop this season: a corn-soybean rotation, drawn per field. */
+  private cropOf(fieldIndex: number): SandboxCrop {
+    return createSeededRandom(mix(this.seed ^ 0x68e31da4, fieldIndex)).next() < 0.5 ? 'corn' : 'soybeans';
+  }
+
+  /** The values a file logs for its operation on the field's crop, drawn from the file's sequence. */
+  private agronomy(operation: EmulatedOperationKind, fieldIndex: number, random: SeededRandom): Pick<MachineFileSpec, 'rate' | 'crop' | 'moisture' | 'product'> {
+    const crop = this.cropOf(fieldIndex);
+    const a = AGRONOMY[crop];
+    const within = ([low, high]: [number, number], step: number) => low + Math.round((random.next() * (high - low)) / step) * step;
+    const moisture = within(a.moisture, 0.1);
+    const variety = random.pick(a.varieties);
+    switch (operation) {
+      case 'harvest':
+        return { crop, rate: within(a.yield, 10), moisture, product: variety };
+      case 'seeding':
+        return { crop, rate: within(a.seeds, 100), moisture, product: variety };
+      case 'application':
+        return { crop, rate: within(a.applied, 1), moisture, product: a.product };
+      case 'tillage':
+        return { crop, rate: within(TILLAGE_DEPTH_CM, 0.5), moisture, product: variety };
+    }
   }
 }
 

@@ -90,7 +90,7 @@ const AddFileBody = Type.Object({
   fieldId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "The field the file was recorded on; the account's fields in turn when left out." })),
   format: Type.Optional(Type.Union([Type.Literal('isoxml'), Type.Literal('shapefile')], { description: 'A zipped ISOXML TASKDATA set or a zipped point shapefile.' })),
   operation: Type.Optional(Type.Union([Type.Literal('harvest'), Type.Literal('seeding'), Type.Literal('application'), Type.Literal('tillage')])),
-  points: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ADDED_FILE_POINTS, description: 'Logged positions (ISOXML: 26 bytes each); 120 when left out.' })),
+  points: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ADDED_FILE_POINTS, description: 'Logged positions (ISOXML: about 50 bytes each); 120 when left out.' })),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
 });
 type AddFileBody = Static<typeof AddFileBody>;

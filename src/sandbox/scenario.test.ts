@@ -2,15 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SCENARIO_FILES, LARGE_SCENARIO_DEFAULT_FIELDS, buildScenarioData } from './scenario.js';
 import { createSeededRandom } from './seeded-random.js';
 
+/** When the accounts under test were made: scenario dates are relative to it. */
+const createdAt = Date.UTC(2026, 10, 1);
+
 describe('scenario data', () => {
   it('is the same for the same seed and differs for another', () => {
-    const a = buildScenarioData('default', createSeededRandom(7));
-    expect(buildScenarioData('default', createSeededRandom(7))).toEqual(a);
-    expect(buildScenarioData('default', createSeededRandom(8))).not.toEqual(a);
+    const a = buildScenarioData('default', createSeededRandom(7), { createdAt });
+    expect(buildScenarioData('default', createSeededRandom(7), { createdAt })).toEqual(a);
+    expect(buildScenarioData('default', createSeededRandom(8), { createdAt })).not.toEqual(a);
   });
 
   it('gives the default scenario three organizations, the last not connected, with two to four fields each', () => {
-    const data = buildScenarioData('default', createSeededRandom(1));
+    const data = buildScenarioData('default', createSeededRandom(1), { createdAt });
     expect(data.organizations.map((o) => o.connected)).toEqual([true, true, false]);
     for (const organization of data.organizations) {
       const count = data.fields.filter((f) => f.organizationId === organization.id).length;
@@ -22,8 +25,8 @@ describe('scenario data', () => {
   });
 
   it('sizes the large scenario by the field count, with unique names per organization', () => {
-    expect(buildScenarioData('large', createSeededRandom(1)).fields).toHaveLength(LARGE_SCENARIO_DEFAULT_FIELDS);
-    const data = buildScenarioData('large', createSeededRandom(1), { fields: 61 });
+    expect(buildScenarioData('large', createSeededRandom(1), { createdAt }).fields).toHaveLength(LARGE_SCENARIO_DEFAULT_FIELDS);
+    const data = buildScenarioData('large', createSeededRandom(1), { createdAt, fields: 61 });
     expect(data.fields).toHaveLength(61);
     for (const organization of data.organizations) {
       const names = data.fields.filter((f) => f.organizationId === organization.id).map((f) => f.name);
@@ -32,7 +35,7 @@ describe('scenario data', () => {
   });
 
   it('leaves the empty scenario with the grower alone', () => {
-    expect(buildScenarioData('empty', createSeededRandom(1))).toMatchObject({ organizations: [], fields: [] });
+    expect(buildScenarioData('empty', createSeededRandom(1), { createdAt })).toMatchObject({ organizations: [], fields: [] });
   });
 });
 
@@ -51,7 +54,7 @@ describe('the seeded generator', () => {
 
 describe('the operation data of a scenario', () => {
   it('gives the default scenario one grower and two farms per organization, ten files, and every field a boundary in its farm', () => {
-    const data = buildScenarioData('default', createSeededRandom(2));
+    const data = buildScenarioData('default', createSeededRandom(2), { createdAt });
     expect(data.growers).toHaveLength(data.organizations.length);
     expect(data.farms).toHaveLength(2 * data.organizations.length);
     expect(data.operation.listFiles({ offset: 0, limit: 100 }).total).toBe(DEFAULT_SCENARIO_FILES);
@@ -69,7 +72,7 @@ describe('the operation data of a scenario', () => {
   });
 
   it('makes each file the same bytes on every call, of the size its metadata says, and finds it by id and number', () => {
-    const { operation } = buildScenarioData('default', createSeededRandom(3));
+    const { operation } = buildScenarioData('default', createSeededRandom(3), { createdAt });
     for (const file of operation.listFiles({ offset: 0, limit: 100 }).files) {
       const bytes = operation.fileBytes(file);
       expect(bytes.length).toBe(file.size);
@@ -81,7 +84,7 @@ describe('the operation data of a scenario', () => {
   });
 
   it('sizes a large account at 2,000 fields and 10,000 files without making the files until asked', () => {
-    const { fields, operation } = buildScenarioData('large', createSeededRandom(4));
+    const { fields, operation } = buildScenarioData('large', createSeededRandom(4), { createdAt });
     expect(fields).toHaveLength(LARGE_SCENARIO_DEFAULT_FIELDS);
     const { total, files } = operation.listFiles({ offset: 9_990, limit: 20 });
     expect(total).toBe(10_000);
@@ -90,7 +93,7 @@ describe('the operation data of a scenario', () => {
   });
 
   it('records a change under a new revision: an added file and a redrawn boundary, listed after the revision before them', () => {
-    const data = buildScenarioData('default', createSeededRandom(5));
+    const data = buildScenarioData('default', createSeededRandom(5), { createdAt });
     const { operation } = data;
     const changes: unknown[] = [];
     operation.onChange((change) => changes.push(change));

@@ -41,13 +41,14 @@ const FIELD_NAMES = ['North 40', 'Back Forty', 'Home Quarter', 'River Bottom', '
  * "Not Enabled" example, providers.md 1.3), two to four fields each, each organization with one
  * grower and two farms, and ten machine files. `large`: six organizations, the last not connected,
  * `fields` fields spread over them, five farms each and five files per field. `empty`: the grower
- * alone. Every field has a boundary.
+ * alone. Every field has a boundary. Machine files are dated in the months before `createdAt`, the
+ * account's creation, so the same seed made at another time gives the same data shifted in time.
  */
-export function buildScenarioData(scenario: SandboxScenario, random: SeededRandom, options: { fields?: number | undefined } = {}): ScenarioData {
+export function buildScenarioData(scenario: SandboxScenario, random: SeededRandom, options: { createdAt: number; fields?: number | undefined }): ScenarioData {
   const first = random.pick(FIRST_NAMES);
   const last = random.pick(LAST_NAMES);
   const grower = { id: random.uuid(), name: `${first} ${last}`, email: `${first}.${last}@example.com`.toLowerCase() };
-  if (scenario === 'empty') return { grower, organizations: [], fields: [], growers: [], farms: [], operation: new SandboxOperationData(0, [], [], [], 0) };
+  if (scenario === 'empty') return { grower, organizations: [], fields: [], growers: [], farms: [], operation: new SandboxOperationData(0, [], [], [], 0, options.createdAt) };
 
   const organizationCount = scenario === 'default' ? 3 : 6;
   let number = 1000 + random.int(9000);
@@ -92,6 +93,6 @@ export function buildScenarioData(scenario: SandboxScenario, random: SeededRando
     return { ...field, growerId: farm.growerId, farmId: farm.id };
   });
   const fileCount = scenario === 'default' ? DEFAULT_SCENARIO_FILES : fields.length * LARGE_SCENARIO_FILES_PER_FIELD;
-  const operation = new SandboxOperationData(seed, growers, farms, fields, fields.length === 0 ? 0 : fileCount);
+  const operation = new SandboxOperationData(seed, growers, farms, fields, fields.length === 0 ? 0 : fileCount, options.createdAt);
   return { grower, organizations, fields, growers, farms, operation };
 }

@@ -118,6 +118,11 @@ export interface FieldsServiceOptions {
   alerts: AlertOutbox;
   clock?: () => number;
   onFieldsChanged?: FieldsChangedHook;
+  /**
+   * Growers' PREVIEW fields were enabled: Leaf fetches them "immediately after the request", so
+   * the sync engine queues a sync of each user's credentials.
+   */
+  onGrowersSyncEnabled?: (owner: OwnerContext, userIds: string[]) => Promise<void>;
 }
 
 const MAX_FIELD_ID = 200;
@@ -370,7 +375,18 @@ export function fieldsService(deps: FieldsServiceOptions): FieldsService {
       await fields.enableSync(owner.ownerId, { userId, fieldId }, nowIso(clock));
       return requireField(owner, userId, fieldId);
     },
-    enableSyncByGrowers: (owner, growerIds) => fields.enableSync(owner.ownerId, { growerIds }, nowIso(clock)),
+    async enableSyncByGrowers(owner, growerIds) {
+      const enabled = await fields.enableSync(owner.ownerId, { growerIds }, nowIso(clock));
+      if (enabled > 0 && deps.onGrowersSyncEnabled !== undefined) {
+        const userIds = new Set<string>();
+        for (const id of new Set(growerIds)) {
+          const grower = await fields.getGrower(owner.ownerId, undefined, id);
+          if (grower !== undefined) userIds.add(grower.leafUserId);
+        }
+        await deps.onGrowersSyncEnabled(owner, [...userIds]);
+      }
+      return enabled;
+    },
     async integrationSummaries(owner, filter, page) {
       const rows = await fields.providerCounts(owner.ownerId, filter);
       const items = rows.slice(page.page * page.size, (page.page + 1) * page.size).map((r) => ({

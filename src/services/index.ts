@@ -31,7 +31,7 @@ import { appKeysService, type AppKeysService } from './app-keys.js';
 import { apiKeysService, type ApiKeysService } from './api-keys.js';
 import { magicLinksService, type MagicLinksService } from './magic-links.js';
 import { magicLinkUploadsService, type MagicLinkUploadsService } from './magic-link-uploads.js';
-import { filesystemBlobStore } from '../storage/blobs/index.js';
+import { filesystemBlobStore, type BlobStore } from '../storage/blobs/index.js';
 import { machineFileBatchesRepository } from '../storage/repositories/machine-file-batches.js';
 import { machineFilesRepository } from '../storage/repositories/machine-files.js';
 import { machineFilesService, type MachineFileJobs, type MachineFilesService } from './machine-files.js';
@@ -44,6 +44,11 @@ import { fieldOperationsRepository } from '../storage/repositories/field-operati
 import { configurationsNotifying, fieldOperationsService, type FieldOperationJobs, type FieldOperationsService } from './field-operations.js';
 import { syncRepository } from '../storage/repositories/sync.js';
 import { syncService, type SyncJobs, type SyncService } from './sync.js';
+import { providerEventTokensRepository } from '../storage/repositories/provider-event-tokens.js';
+import { eventTokenSecretColumn, syncEventsService, type SyncEventsService } from './sync-events.js';
+import { syncScheduleService, type SyncScheduleService } from './sync-schedule.js';
+import { syncFilesStep } from './sync-files.js';
+import { providerFileDownloads, type ProviderFileDownloads, type ProviderFileJobs } from './provider-file-downloads.js';
 
 export interface Services {
   apiOwners: ApiOwnersService;
@@ -62,12 +67,20 @@ export interface Services {
   boundaryUploads: BoundaryUploadsService;
   fieldOperations: FieldOperationsService;
   sync: SyncService;
+  /** Provider event subscriptions and deliveries. */
+  syncEvents: SyncEventsService;
+  /** The daily spread of credential syncs. */
+  syncSchedule: SyncScheduleService;
+  /** The download of provider machine files a sync listed (`download-provider-file` jobs). */
+  providerFiles: ProviderFileDownloads;
 }
 
 /** Machine files: where their bytes go, how large an upload may be, and the queue's jobs. */
 export interface MachineFilesOptions {
   /** `FURROW_FILES_DIR`. */
   dir: string;
+  /** Where the bytes go (`FURROW_BLOB_STORE`); absent: the filesystem store in `dir`. */
+  blobs?: BlobStore;
   /** `FURROW_UPLOAD_LIMIT_BYTES`; 3 GiB by default, as Leaf. */
   uploadLimitBytes?: number;
   /** Base of download links (`FURROW_PUBLIC_URL`, or the listening address); read on each use. */
@@ -101,7 +114,9 @@ export interface ServicesOptions {
   /** Field operations' jobs (refresh per user, build per operation); absent: operations are never built. */
   fieldOperations?: { jobs: FieldOperationJobs };
   /** The sync engine's jobs (one pending sync per credential); absent: syncs run only when called. */
-  sync?: { jobs: SyncJobs };
+  sync?: { jobs: SyncJobs; files?: ProviderFileJobs };
+  /** Provider event subscriptions: `subscribe: false` makes none (deliveries are still verified); on by default. */
+  syncEvents?: { subscribe?: boolean };
   /** Furrow's public URL (FURROW_PUBLIC_URL, else the listening address): Magic Link URLs and the OAuth redirect URI. */
   publicUrl?: () => string | undefined;
 }
@@ -118,7 +133,8 @@ export function createServices(storage: Storage, options: ServicesOptions): Serv
   // Real time for the key-version cache even when tests freeze the services' clock.
   const appKeyRows = appKeysRepository(db, dialect);
   const oauthStates = oauthStatesRepository(db);
-  const secretKeys = secretKeysService({ credentials, meta: metaRepository(db), columns: [appKeySecretColumn(appKeyRows), pkceVerifierSecretColumn(oauthStates)], secretBox, masterKey: options.masterKey });
+  const eventTokens = providerEventTokensRepository(db);
+  const secretKeys = secretKeysService({ credentials, meta: metaRepository(db), columns: [appKeySecretColumn(appKeyRows), pkceVerifierSecretColumn(oauthStates), eventTokenSecretColumn(eventTokens)], secretBox, masterKey: options.masterKey });
   const alertOptions = options.alerts;
   const alerts = alertsService({
     webhooks: alertWebhooksRepository(db, dialect),
@@ -162,7 +178,7 @@ export function createServices(storage: Storage, options: ServicesOptions): Serv
   const files = options.machineFiles;
   const fileRows = machineFilesRepository(db, dialect);
   const batchRows = machineFileBatchesRepository(db, dialect);
-  const blobs = filesystemBlobStore(files?.dir ?? path.join(os.tmpdir(), 'furrow-files'));
+  const blobs = files?.blobs ?? filesystemBlobStore(files?.dir ?? path.join(os.tmpdir(), 'furrow-files'));
   const pipeline = files?.pipeline ?? formatsPipeline();
   // Fields and operations know each other through the fields hook, which only fires once both
   // exist, so it may name the operations service declared below.
@@ -173,6 +189,9 @@ export function createServices(storage: Storage, options: ServicesOptions): Serv
     alerts,
     clock,
     onFieldsChanged: (owner, userId, fieldIds) => fieldOperations.onFieldsChanged(owner, userId, fieldIds),
+    onGrowersSyncEnabled: async (owner, userIds) => {
+      for (const userId of userIds) await sync.requestUserSync(owner, userId, { fields: true });
+    },
   });
   const fieldOperations: FieldOperationsService = fieldOperationsService({
     operations: fieldOperationsRepository(db, dialect),
@@ -202,18 +221,52 @@ export function createServices(storage: Storage, options: ServicesOptions): Serv
     publicUrl: files?.publicUrl ?? (() => undefined),
     clock,
   });
+  const syncEvents = syncEventsService({
+    tokens: eventTokens,
+    credentialRecords: credentials,
+    credentials: services.credentials,
+    providers,
+    secretBox,
+    refreshKeyVersion: secretKeys.refreshCurrentVersion,
+    jobs: options.sync?.jobs ?? { syncCredential: async () => {} },
+    publicUrl: options.publicUrl ?? (() => undefined),
+    subscribe: options.syncEvents?.subscribe ?? true,
+    clock,
+  });
   const sync: SyncService = syncService({
+    events: syncEvents,
     credentialRecords: credentials,
     credentials: services.credentials,
     providers,
     sync: syncRepository(db, dialect),
     fieldRows: fieldsRepository(db, dialect),
     fields,
+    configurations: configurationsRepository(db, dialect),
+    organizations: organizationsRepository(db, dialect),
     alerts,
     jobs: options.sync?.jobs ?? { syncCredential: async () => {} },
     clock,
+    // Provider machine files: only where the queue can run their downloads.
+    ...(options.sync?.files === undefined ? {} : { files: syncFilesStep({ sync: syncRepository(db, dialect), configurations: services.configurations, jobs: options.sync.files, clock }) }),
   });
-  const organizations = organizationsService({ organizations: organizationsRepository(db, dialect), credentials: services.credentials, configurations: configurationsRepository(db, dialect), providers, clock });
+  const providerFiles = providerFileDownloads({
+    credentialRecords: credentials,
+    credentials: services.credentials,
+    providers,
+    batches: batchRows,
+    blobs,
+    jobs: files?.jobs ?? { processBatch: async () => {} },
+    machineFiles,
+    clock,
+  });
+  const organizations = organizationsService({
+    organizations: organizationsRepository(db, dialect),
+    credentials: services.credentials,
+    configurations: configurationsRepository(db, dialect),
+    providers,
+    clock,
+    onSyncRequested: async (credential) => void (await sync.requestCredentialSync(credential)),
+  });
   const publicUrl = options.publicUrl ?? (() => undefined);
   const appKeys = appKeysService({ appKeys: appKeyRows, secretBox, providers, publicUrl, refreshKeyVersion: secretKeys.refreshCurrentVersion, clock });
   const links = magicLinksRepository(db, dialect);
@@ -240,6 +293,9 @@ export function createServices(storage: Storage, options: ServicesOptions): Serv
     boundaryUploads: boundaryUploadsService({ uploads: boundaryUploadsRepository(db, dialect), fields, clock }),
     fieldOperations,
     sync,
+    syncEvents,
+    syncSchedule: syncScheduleService({ sync: syncRepository(db, dialect), providers, jobs: options.sync?.jobs ?? { syncCredential: async () => {} } }),
+    providerFiles,
     organizations,
     appKeys,
     apiKeys: apiKeysService({ keys: userApiKeysRepository(db), users: services.users, clock }),

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { alertEvent, type AlertEventType } from '../alerts/index.js';
 import {
   BATCH_STATUS_DETAILS,
+  MACHINE_OPERATION_TYPES,
   SQUARE_METRES_PER,
   nowIso,
   type BatchRecord,
@@ -66,6 +67,27 @@ const FAILED: Record<MachineFileOrigin, AlertEventType> = {
 
 const OK: FileStepStatus = { status: 'processed', message: 'ok' };
 
+/**
+ * A provider file's log with the operation the provider's listing names, where the file itself
+ * does not say (a shapefile export without an operation column): the provider knows what it sold.
+ */
+function withProviderOperation(log: MachineLog, batch: BatchRecord): MachineLog {
+  const named = batch.providerFile?.operationType;
+  if (log.operationType !== null || named === undefined || named === null || !(MACHINE_OPERATION_TYPES as readonly string[]).includes(named)) return log;
+  const operationType = named as NonNullable<MachineLog['operationType']>;
+  // A proxy, not a copy: readers' logs are objects whose methods (points) may rely on their own state.
+  return new Proxy(log, {
+    get(target, property) {
+      if (property === 'operationType') return operationType;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** The source key of the one failed file a provider batch gets when it yields none. */
+const PROVIDER_FILE_SOURCE_KEY = 'provider-file#0';
+
 /** What the batch job does with one unreadable dataset or failed conversion. */
 type Failure = { steps: Record<string, FileStepStatus> };
 
@@ -102,12 +124,12 @@ export function machineFilesProcessing(deps: ProcessingDeps) {
     });
   }
 
-  async function failFile(file: MachineFileRecord, message: string, fileFormat?: string): Promise<void> {
+  async function failFile(file: MachineFileRecord, message: string, fileFormat?: string, steps?: Failure['steps']): Promise<void> {
     await completeFile(file, {
       status: 'failed',
       ...(fileFormat === undefined ? {} : { fileFormat }),
       operationType: file.operationType,
-      steps: failedSteps(message),
+      steps: steps ?? failedSteps(message),
       summary: null,
       units: null,
       startTime: null,
@@ -183,9 +205,11 @@ export function machineFilesProcessing(deps: ProcessingDeps) {
       leafUserId: batch.leafUserId,
       batchId: batch.id,
       provider: batch.provider,
-      origin: 'uploaded',
-      organizationId: null,
-      fileName,
+      origin: batch.providerFile === undefined ? 'uploaded' : 'provider',
+      organizationId: batch.providerFile?.organizationId ?? null,
+      providerFileId: batch.providerFile?.providerFileId ?? null,
+      // A provider file keeps the provider's name for it, as Leaf shows it.
+      fileName: batch.providerFile === undefined ? fileName : batch.fileName,
       fileFormat,
       operationType,
       status: 'processing',
@@ -210,9 +234,18 @@ export function machineFilesProcessing(deps: ProcessingDeps) {
   }
 
   async function finishBatch(batch: BatchRecord, outcome: { status: 'PROCESSED' | 'FAILED'; details: string | null; reason: string | null }): Promise<void> {
+    // A provider file that yields no file (not machine data, or its download failed for good)
+    // still shows in GET /files, failed with the reason, so it never vanishes silently.
+    if (batch.providerFile !== undefined && outcome.status === 'FAILED' && (await files.listForBatch(batch.id)).length === 0) {
+      const file = await fileFor(batch, PROVIDER_FILE_SOURCE_KEY, batch.fileName, null, null);
+      const message = outcome.reason ?? outcome.details ?? 'The provider file could not be processed.';
+      const downloaded = await blobs.size(blobKeys.upload(batch.leafUserId, batch.id));
+      if (file.status === 'processing') await failFile(file, message, undefined, downloaded === undefined ? { originalFile: { status: 'failed', message } } : undefined);
+    }
     await alerts.transact(async (uow) => {
       await batches.setStatus(batch.id, { status: outcome.status, statusDetails: outcome.details, statusReason: outcome.reason, updatedAt: now() }, uow);
-      await alerts.emit(uow, alertEvent('batchUploadProcessingFinished', batch.ownerId, { leafUserId: batch.leafUserId, batchId: batch.id }));
+      // A provider file's batch is Furrow's own bookkeeping: its files' events are what Leaf sends.
+      if (batch.providerFile === undefined) await alerts.emit(uow, alertEvent('batchUploadProcessingFinished', batch.ownerId, { leafUserId: batch.leafUserId, batchId: batch.id }));
     });
   }
 
@@ -272,8 +305,9 @@ export function machineFilesProcessing(deps: ProcessingDeps) {
             if (file.status === 'processing') await failFile(file, `${dataset.path} holds no logged operation.`, dataset.fileFormat);
             continue;
           }
-          for (const [ordinal, log] of logs.entries()) {
+          for (const [ordinal, read] of logs.entries()) {
             signal?.throwIfAborted();
+            const log = withProviderOperation(read, batch);
             const file = await fileFor(batch, sourceKeyOf(dataset, ordinal), log.name, log.fileFormat, log.operationType);
             if (file.status !== 'processing') continue;
             await convertInto(file, log, configuration, set.warnings ?? []);

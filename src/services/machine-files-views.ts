@@ -22,6 +22,8 @@ export interface FileView {
   fileFormat: string | null;
   operationType: string | null;
   organizationId?: string;
+  /** The provider's id of the file, for origin `provider` (7.3). */
+  providerFileId?: string;
   batchId?: string;
   sources?: string[];
   /** Field and machine links come with field operations; empty until then. */
@@ -78,8 +80,10 @@ export function fileView(owner: OwnerContext, file: MachineFileRecord, base: str
     sizeInBytes: file.sizeInBytes,
   };
   if (file.organizationId !== null) view.organizationId = file.organizationId;
+  if (file.providerFileId !== undefined && file.providerFileId !== null) view.providerFileId = file.providerFileId;
   if (file.batchId !== null) {
-    view.batchId = file.batchId;
+    // Leaf names a batch only on uploaded files (7.3); a provider file's batch is Furrow's own.
+    if (file.origin === 'uploaded') view.batchId = file.batchId;
     view.originalFile = view.downloadOriginalFile = downloadUrl(base, file.id, 'originalFile');
   }
   if (file.sources !== null) view.sources = file.sources;

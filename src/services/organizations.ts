@@ -68,6 +68,11 @@ export interface OrganizationsServiceOptions {
   configurations: Pick<ConfigurationsRepository, 'getOwner' | 'getUser'>;
   providers: Readonly<Record<string, Provider>>;
   clock?: () => number;
+  /**
+   * Queues a data sync of the credential: Leaf starts one when an organization becomes SELECTED
+   * ("The sync process starts immediately after the request") and on `POST .../organizations/sync`.
+   */
+  onSyncRequested?: (credential: { id: string; provider: string }) => Promise<void>;
 }
 
 type OrganizationsProvider = Provider & { adapter: ProviderAdapter & Required<Pick<ProviderAdapter, 'listOrganizations'>> };
@@ -176,7 +181,7 @@ export function organizationsService(options: OrganizationsServiceOptions): Orga
         const where = result.record.connectUrl === null ? `at ${provider.name}` : `at ${result.record.connectUrl}`;
         throw new FurrowError('organization_blocked', `${provider.name} organization ${organizationId} is BLOCKED: the grower has not connected it to the application. Connect it ${where}, then POST .../organizations/sync; its status can be set after that.`);
       }
-      // [I] Leaf starts syncing a newly SELECTED organization at once; Furrow has no data sync to start yet.
+      if (status === 'SELECTED') await options.onSyncRequested?.({ id: target.credentialId, provider: provider.id });
       return view(result.record);
     },
 
@@ -184,6 +189,7 @@ export function organizationsService(options: OrganizationsServiceOptions): Orga
       const provider = providerOf(apiName);
       const target = await ownerOf(owner, userId, provider);
       await sync(owner, provider, target);
+      await options.onSyncRequested?.({ id: target.credentialId, provider: provider.id });
       return (await organizations.listAll(owner.ownerId, target.credentialId)).map(view);
     },
   };

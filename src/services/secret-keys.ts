@@ -25,6 +25,8 @@ import { appKeysRepository, type AppKeysRepository } from '../storage/repositori
 import { oauthStatesRepository, type OAuthStatesRepository } from '../storage/repositories/oauth-states.js';
 import { appKeyAad } from './app-keys.js';
 import { pkceVerifierAad } from './magic-links.js';
+import { providerEventTokensRepository } from '../storage/repositories/provider-event-tokens.js';
+import { eventTokenSecretColumn } from './sync-events.js';
 
 /** The furrow_meta key holding the version new secrets are encrypted with. */
 export const SECRET_KEY_VERSION = 'secret_key_version';
@@ -320,7 +322,7 @@ export function secretKeysOn(storage: Pick<Storage, 'db' | 'dialect'>, masterKey
   return secretKeysService({
     credentials: credentialsRepository(storage.db, storage.dialect),
     meta: metaRepository(storage.db),
-    columns: [appKeySecretColumn(appKeysRepository(storage.db, storage.dialect)), pkceVerifierSecretColumn(oauthStatesRepository(storage.db))],
+    columns: [appKeySecretColumn(appKeysRepository(storage.db, storage.dialect)), pkceVerifierSecretColumn(oauthStatesRepository(storage.db)), eventTokenSecretColumn(providerEventTokensRepository(storage.db))],
     secretBox: createSecretBox(secretKeyRingFromMaster(masterKey)),
     masterKey,
     clock: options.clock,

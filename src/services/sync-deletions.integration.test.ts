@@ -4,81 +4,29 @@
  * behind a real credential, so the runs go through the real credentials, fields and sync storage.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiHarness, type ApiHarness } from '../api/testing/api-harness.js';
-import type { Provider } from '../providers/provider.js';
-import { providers } from '../providers/registry.js';
-import { syncListing, type ProviderSync, type SyncField } from '../providers/sync-data.js';
-import { credentialsRepository } from '../storage/repositories/credentials.js';
-import { fieldsRepository } from '../storage/repositories/fields.js';
-import { syncRepository } from '../storage/repositories/sync.js';
+import type { ApiHarness } from '../api/testing/api-harness.js';
 import { testDatabases } from '../storage/testing/test-databases.js';
-import { syncService, type SyncService } from './sync.js';
+import type { SyncService } from './sync.js';
+import { scriptedField as field, startScriptedSync, type ScriptedSync, type Upstream } from './testing/scripted-sync.js';
 
 const databases = await testDatabases();
-const users = '/services/usermanagement/api/users';
-
-/** A square of `size` degrees at (lon, lat), as a closed GeoJSON MultiPolygon. */
-const square = (lon: number, lat: number, size = 0.005) => ({
-  type: 'MultiPolygon' as const,
-  coordinates: [[[[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]]],
-});
 
 describe.each(databases)('sync deletions on $name', (database) => {
+  let scripted: ScriptedSync;
   let h: ApiHarness;
+  let sync: SyncService;
+  let upstream: Upstream;
   let credentialId: string;
   let userId: string;
-  /** What the scripted provider lists, whether its next field listing is complete, and which fields get an invalid boundary. */
-  const upstream = { fields: [] as SyncField[], complete: true, invalid: new Set<string>() };
-  const deere = providers['john-deere'] as unknown as Provider;
-  // A ring of three positions: invalid, and nothing automaticFixBoundary can repair.
-  const degenerate = { type: 'MultiPolygon' as const, coordinates: [[[[-92, 41], [-91.99, 41], [-92, 41]]]] };
-
-  const scripted: ProviderSync = {
-    listOrganizations: async () => [{ providerId: 'org-1', name: 'Org', connected: true, version: '1' }],
-    listGrowers: async function* () {},
-    listFarms: async function* () {},
-    listFields: () => {
-      const listed = [...upstream.fields];
-      return syncListing(async function* () {
-        yield* listed;
-        return `cursor-${listed.length}`;
-      }, upstream.complete);
-    },
-    listBoundaries: async (_credential, _ctx, _organization, field) => {
-      const index = upstream.fields.findIndex((f) => f.providerId === field.providerId);
-      return [{ providerId: `b-${field.providerId}`, fieldId: field.providerId, active: true, version: '1', geometry: upstream.invalid.has(field.providerId) ? degenerate : square(-93 + index * 0.01, 41.5) }];
-    },
-    // eslint-disable-next-line require-yield
-    listFiles: () => syncListing(async function* () {
-      return undefined;
-    }, true),
-    downloadFile: async () => ({ bytes: 0, requests: 0 }),
-  };
-  let sync: SyncService;
 
   beforeAll(async () => {
-    h = await startApiHarness(database, { sandbox: true, sync: true });
-    sync = syncService({
-      credentialRecords: credentialsRepository(h.storage.db, h.storage.dialect),
-      credentials: h.services.credentials,
-      providers: { 'john-deere': { ...deere, adapter: { ...deere.adapter!, sync: scripted } } },
-      sync: syncRepository(h.storage.db, h.storage.dialect),
-      fieldRows: fieldsRepository(h.storage.db, h.storage.dialect),
-      fields: h.services.fields,
-      alerts: h.services.alerts,
-      jobs: { syncCredential: async () => {} },
-    });
-    userId = (await h.request({ method: 'POST', url: users, payload: { name: 'grower' } })).json().id;
-    const account = (await h.request({ method: 'POST', url: '/sandbox/api/accounts', payload: { provider: 'john-deere' } })).json();
-    const posted = await h.request({ method: 'POST', url: `${users}/${userId}/${deere.credentialsPath}`, payload: account.credentials });
-    expect(posted.statusCode, posted.body).toBe(201);
-    credentialId = posted.json().id;
+    scripted = await startScriptedSync(database);
+    ({ h, sync, upstream, credentialId, userId } = scripted);
   });
-  afterAll(async () => h?.close());
+  afterAll(async () => scripted?.close());
 
   const providerFieldIds = async () =>
     ((await h.request({ method: 'GET', url: `/services/fields/api/users/${userId}/fields?size=100` })).json() as { providerFieldId: string }[]).map((f) => f.providerFieldId).sort();
-  const field = (id: string): SyncField => ({ providerId: id, organizationId: 'org-1', name: `Field ${id}`, version: '1', activeBoundaryId: `b-${id}` });
 
   it('keeps fields an incremental listing leaves out, and deletes them after a complete listing without them', async () => {
     upstream.fields = [field('a'), field('b')];
@@ -115,5 +63,39 @@ describe.each(databases)('sync deletions on $name', (database) => {
     expect(next?.status).toBe('SUCCEEDED');
     expect(next?.counts.boundaries.created).toBe(1);
     expect(await providerFieldIds()).toEqual(['a', 'c']);
+  });
+
+  it('deletes growers and farms the organization no longer lists, keeping their farms and fields without them', async () => {
+    upstream.invalid = new Set();
+    upstream.growers = [
+      { providerId: 'g1', organizationId: 'org-1', name: 'Grower 1', version: '1' },
+      { providerId: 'g2', organizationId: 'org-1', name: 'Grower 2', version: '1' },
+    ];
+    upstream.farms = [
+      { providerId: 'f1', organizationId: 'org-1', growerId: 'g1', name: 'Farm 1', version: '1' },
+      { providerId: 'f2', organizationId: 'org-1', growerId: 'g2', name: 'Farm 2', version: '1' },
+    ];
+    upstream.fields = [field('a', 'org-1', { farmId: 'f2', version: '2' })];
+    upstream.complete = true;
+    const first = await sync.syncCredential(credentialId);
+    expect(first?.counts).toMatchObject({ growers: { created: 2, deleted: 0 }, farms: { created: 2, deleted: 0 } });
+    const farms = async () => (await h.request({ method: 'GET', url: `/services/fields/api/farms?leafUserId=${userId}&size=100` })).json() as { id: number; name: string; growerId: number | null }[];
+    const growers = async () => ((await h.request({ method: 'GET', url: `/services/fields/api/growers?leafUserId=${userId}&size=100` })).json() as { name: string }[]).map((g) => g.name).sort();
+    const farm2 = (await farms()).find((f) => f.name === 'Farm 2')!;
+
+    // Grower 2 and Farm 2 are gone upstream; the field that sat in Farm 2 stays, without a farm.
+    upstream.growers = upstream.growers.slice(0, 1);
+    upstream.farms = upstream.farms.slice(0, 1);
+    const second = await sync.syncCredential(credentialId);
+    expect(second?.counts).toMatchObject({ growers: { unchanged: 1, deleted: 1 }, farms: { unchanged: 1, deleted: 1 } });
+    expect(await growers()).toEqual(['Grower 1']);
+    expect((await farms()).map((f) => f.name)).toEqual(['Farm 1']);
+    const fields = (await h.request({ method: 'GET', url: `/services/fields/api/users/${userId}/fields?size=100` })).json() as { providerFieldId: string; farmId: number | null }[];
+    expect(fields).toEqual([expect.objectContaining({ providerFieldId: 'a', farmId: null })]);
+    expect((await farms()).some((f) => f.id === farm2.id)).toBe(false);
+
+    // Nothing else changed: the next run deletes nothing and writes nothing.
+    const third = await sync.syncCredential(credentialId);
+    expect(third?.counts).toMatchObject({ growers: { created: 0, updated: 0, unchanged: 1, deleted: 0 }, farms: { created: 0, updated: 0, unchanged: 1, deleted: 0 }, fields: { created: 0, updated: 0, unchanged: 1, deleted: 0 } });
   });
 });

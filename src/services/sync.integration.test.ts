@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Provider } from '../providers/provider.js';
 import { providers } from '../providers/registry.js';
 import { testDatabases } from '../storage/testing/test-databases.js';
-import type { SyncRun } from '../storage/repositories/sync.js';
 import { startApiHarness, type ApiHarness } from '../api/testing/api-harness.js';
+import { runsReaching as runsReachingOf } from './testing/sync-runs.js';
 
 const databases = await testDatabases();
 const users = '/services/usermanagement/api/users';
@@ -27,16 +27,7 @@ describe.each(databases)('the sync engine against the emulators on $name', (data
     expect(r.statusCode, r.body).toBe(200);
     return r.json();
   };
-  /** Waits for the credential's runs to reach `count`, the newest one finished; fails with the last run seen. */
-  const runsReaching = async (credentialId: string, count: number): Promise<SyncRun[]> => {
-    let runs: SyncRun[] = [];
-    for (let i = 0; i < 300; i++) {
-      runs = await h.services.sync.listRuns(credentialId);
-      if (runs.length >= count && runs[0]!.finishedAt !== null) return runs;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`expected ${count} finished sync runs of ${credentialId}, found ${JSON.stringify(runs)}`);
-  };
+  const runsReaching = (credentialId: string, count: number) => runsReachingOf(h, credentialId, count);
 
   // Deere has clients (growers) over farms; Climate's hierarchy is organization, farm, field.
   describe.each([
@@ -108,6 +99,17 @@ describe.each(databases)('the sync engine against the emulators on $name', (data
       expect(await get(`${fieldsApi}/growers?leafUserId=${state.userId}&size=1000`)).toEqual(before.growers);
       expect(await get(`${fieldsApi}/farms?leafUserId=${state.userId}&size=1000`)).toEqual(before.farms);
       expect(await get(`${fieldsApi}/users/${state.userId}/fields?size=1000`)).toEqual(before.fields);
+    });
+
+    it('shows its runs on the credential: lastSyncTime, and the runs with their counts, newest first', async () => {
+      const credential = await get(`${users}/${state.userId}/${provider.credentialsPath}`);
+      const runs = await get(`${users}/${state.userId}/${provider.credentialsPath}/syncs`);
+      expect(runs.length).toBeGreaterThanOrEqual(2);
+      expect(runs[0]).toMatchObject({ status: 'SUCCEEDED', errors: [], counts: { fields: { created: 0, updated: 0, deleted: 0 } } });
+      expect(runs.at(-1).counts.fields.created).toBe(state.fields.length);
+      expect(Date.parse(credential.lastSyncTime)).toBeGreaterThanOrEqual(Date.parse(runs[0].startedAt));
+      // Another user's id answers as for the credential: not found.
+      expect((await h.request({ method: 'GET', url: `${users}/no-such-user/${provider.credentialsPath}/syncs` })).statusCode).toBe(404);
     });
 
     it('makes a redrawn boundary the active one and the old one inactive on the next sync', async () => {

@@ -162,6 +162,13 @@ export interface MachineFileBatchTable {
   status_reason: string | null;
   upload_timestamp: string;
   updated_at: string;
+  /** `uploaded` or `provider` (migration 0010). */
+  origin: Generated<string>;
+  credential_id: string | null;
+  organization_id: string | null;
+  provider_file_id: string | null;
+  provider_file_version: string | null;
+  provider_operation_type: string | null;
 }
 
 export interface MachineFileTable {
@@ -192,6 +199,8 @@ export interface MachineFileTable {
   outputs: unknown;
   created_at: string;
   updated_at: string;
+  /** The provider's file id, for files of origin `provider` (migration 0010). */
+  provider_file_id: string | null;
 }
 
 export interface AppKeyTable {
@@ -405,6 +414,9 @@ export interface SyncCursorTable {
   credential_id: string;
   cursors: unknown;
   updated_at: string;
+  lease_run_id: string | null;
+  lease_until: string | null;
+  fields_requested_at: string | null;
 }
 
 export interface SyncRecordTable {
@@ -413,6 +425,17 @@ export interface SyncRecordTable {
   provider_record_id: string;
   version: string;
   local_id: string;
+}
+
+/** Migration 0011: a credential's provider event subscription token. */
+export interface ProviderEventTokenTable {
+  credential_id: string;
+  token_hash: string;
+  token_secret: string;
+  key_version: number;
+  created_at: string;
+  subscribed_key: string | null;
+  checked_at: string | null;
 }
 
 export interface Database {
@@ -448,4 +471,5 @@ export interface Database {
   sync_runs: SyncRunTable;
   sync_cursors: SyncCursorTable;
   sync_records: SyncRecordTable;
+  provider_event_tokens: ProviderEventTokenTable;
 }

@@ -31,3 +31,15 @@ export const CredentialEventResponse = Type.Object({
 
 export const CredentialParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 export const EventsQuery = Type.Object({ ...pagingQuery });
+
+const SyncCountsResponse = Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer(), deleted: Type.Integer() });
+
+/** Furrow extension: one sync run of a credential, with what it counted and what failed. */
+export const SyncRunResponse = Type.Object({
+  id: Type.String(),
+  startedAt: Type.String({ format: 'date-time' }),
+  finishedAt: nullable(Type.String({ format: 'date-time' })),
+  status: Type.Union([Type.Literal('RUNNING'), Type.Literal('SUCCEEDED'), Type.Literal('PARTIAL'), Type.Literal('FAILED')]),
+  counts: Type.Record(Type.String(), SyncCountsResponse),
+  errors: Type.Array(Type.Object({ kind: Type.String(), providerId: nullable(Type.String()), message: Type.String() })),
+});

@@ -47,6 +47,7 @@ export const FileResponse = Type.Object({
   fileFormat: nullable(Type.String()),
   operationType: nullable(Type.String()),
   organizationId: Type.Optional(Type.String()),
+  providerFileId: Type.Optional(Type.String({ description: "The provider's id of the file, for files a sync brought (origin provider)." })),
   batchId: Type.Optional(Type.String()),
   sources: Type.Optional(Type.Array(Type.String(), { description: 'The files a merged file was made from.' })),
   fields: Type.Array(Type.String()),

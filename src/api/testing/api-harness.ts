@@ -12,6 +12,7 @@ import pino, { type Logger } from 'pino';
 import { createServices, type Services } from '../../services/index.js';
 import { openTestStorage, type TestDatabase } from '../../storage/testing/test-databases.js';
 import type { Storage } from '../../storage/database.js';
+import type { BlobStore } from '../../storage/blobs/index.js';
 import { buildApp } from '../app.js';
 import { SANDBOX_PATH, SandboxAccountStore } from '../../sandbox/index.js';
 import { createJobQueue } from '../../jobs/create-job-queue.js';
@@ -20,6 +21,7 @@ import { alertJobsOn } from '../../jobs/alert-jobs.js';
 import { machineFileJobsOn } from '../../jobs/machine-file-jobs.js';
 import { fieldOperationJobsOn } from '../../jobs/field-operation-jobs.js';
 import { syncJobsOn } from '../../jobs/sync-jobs.js';
+import { providerFileJobsOn } from '../../jobs/provider-file-jobs.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { createTasks } from '../../jobs/tasks/index.js';
 
@@ -61,12 +63,19 @@ export interface ApiHarnessOptions {
   alerts?: { retryScale?: number; allowPrivate?: boolean; timeoutMs?: number };
   /** FURROW_UPLOAD_LIMIT_BYTES; 3 GiB by default. */
   uploadLimitBytes?: number;
+  /** The machine-file blob store (FURROW_BLOB_STORE); the filesystem store in `filesDir` by default. */
+  blobs?: BlobStore;
   /**
    * Queue provider syncs (on connect and on demand). Off by default: a sync runs in the background
    * once workers start and calls the provider, which would race tests that steer a sandbox
    * account's faults step by step and count what follows.
    */
   sync?: boolean;
+  /**
+   * Make provider event subscriptions during syncs (John Deere's deliver to this harness's
+   * `/webhooks/provider-events`). Off by default: deliveries queue syncs that tests counting runs do not expect.
+   */
+  events?: boolean;
 }
 
 export async function startApiHarness(database: TestDatabase, options: ApiHarnessOptions = {}): Promise<ApiHarness> {
@@ -87,9 +96,11 @@ export async function startApiHarness(database: TestDatabase, options: ApiHarnes
       publicUrl: () => url,
       jobs: machineFileJobsOn(() => queue),
       ...(options.uploadLimitBytes === undefined ? {} : { uploadLimitBytes: options.uploadLimitBytes }),
+      ...(options.blobs === undefined ? {} : { blobs: options.blobs }),
     },
     fieldOperations: { jobs: fieldOperationJobsOn(() => queue) },
-    sync: { jobs: options.sync === true ? syncJobsOn(() => queue) : { syncCredential: async () => {} } },
+    sync: { jobs: options.sync === true ? syncJobsOn(() => queue) : { syncCredential: async () => {} }, files: providerFileJobsOn(() => queue) },
+    syncEvents: { subscribe: options.events === true },
   });
   const sandboxStore = options.sandbox === true ? new SandboxAccountStore() : undefined;
   const queue: JobQueue = createJobQueue(storage, { pollIntervalMs: 50, leaseMs: 2000, shutdownTimeoutMs: 1000 }, createTasks(services), pino({ level: 'silent' }));

@@ -107,6 +107,10 @@ export async function openShapefileLog(parts: ShapefileParts, name: string, opti
 
   const productName = text(fieldOf(style.product));
   const cropName = normaliseCropName(text(fieldOf(style.crop)));
+  // Planted points need their crop as much as harvested ones (Leaf's `crop`* of both), but only a
+  // column of its own names it: SMS's one `Product` column holds the hybrid in a planting layer.
+  const cropField = fieldOf(style.crop);
+  const cropOfPlanting = cropField !== undefined && cropField !== fieldOf(style.product) && cropField !== fieldOf(style.variety);
   const field = text(fieldOf(style.field)).replace(/^F\d+:/, '');
   const farm = text(fieldOf(style.farm));
   const grower = text(fieldOf(style.grower));
@@ -119,7 +123,7 @@ export async function openShapefileLog(parts: ShapefileParts, name: string, opti
     fileFormat: 'SHAPEFILE',
     name,
     operationType,
-    ...(operationType === 'harvested' && cropName !== null ? { crop: [cropName] } : {}),
+    ...((operationType === 'harvested' || (operationType === 'planted' && cropOfPlanting)) && cropName !== null ? { crop: [cropName] } : {}),
     ...(operationType === 'planted' && productName !== '' && fieldOf(style.variety) !== undefined ? { varieties: [productName] } : {}),
     ...(operationType === 'applied' && productName !== '' ? { products: [{ name: productName }] } : {}),
     ...(field !== '' || farm !== '' || grower !== ''

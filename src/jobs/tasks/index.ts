@@ -13,6 +13,8 @@ import { purgeMagicLinks, purgeMagicLinksDaily } from './purge-magic-links.js';
 import { refreshFieldOperations } from './refresh-field-operations.js';
 import { buildFieldOperation } from './build-field-operation.js';
 import { syncCredential } from './sync-credential.js';
+import { enqueueScheduledSyncs, enqueueScheduledSyncsEvery15m } from './enqueue-scheduled-syncs.js';
+import { downloadProviderFile } from './download-provider-file.js';
 
 /**
  * The task list for `createJobQueue`. Tasks that call use cases get them from `services` here,
@@ -32,10 +34,12 @@ export function createTasks(services: Services) {
     'refresh-field-operations': refreshFieldOperations(services.fieldOperations),
     'build-field-operation': buildFieldOperation(services.fieldOperations),
     'sync-credential': syncCredential(services.sync),
+    'enqueue-scheduled-syncs': enqueueScheduledSyncs(services.syncSchedule),
+    'download-provider-file': downloadProviderFile(services.providerFiles),
   } satisfies TaskList;
 }
 
 export type FurrowTasks = ReturnType<typeof createTasks>;
 
 /** Recurring jobs every worker process registers with `queue.schedule()` before `start()`. */
-export const schedules = [purgeFailedJobsDaily, purgeCredentialEventsDaily, sweepAlertOutboxEvery30s, purgeAlertFailedCallsDaily, purgeMagicLinksDaily] as const;
+export const schedules = [purgeFailedJobsDaily, purgeCredentialEventsDaily, sweepAlertOutboxEvery30s, purgeAlertFailedCallsDaily, purgeMagicLinksDaily, enqueueScheduledSyncsEvery15m] as const;

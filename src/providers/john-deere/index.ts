@@ -4,6 +4,7 @@ import { clientEnvironment, publicString, secretString } from '../credential-fie
 import { defineProvider } from '../define-provider.js';
 import { johnDeereAdapter } from './client.js';
 import { johnDeereEmulator } from './emulator.js';
+import { johnDeereEvents } from './events.js';
 import { johnDeereLink } from './link.js';
 import { johnDeereSync } from './sync.js';
 
@@ -48,7 +49,7 @@ export const johnDeere = defineProvider({
   secretFields: { clientSecret: 'masked', refreshToken: 'hidden' },
   publicFields: ['clientKey', 'clientEnvironment'],
   clientIdentityField: 'clientKey',
-  adapter: { ...johnDeereAdapter, sync: johnDeereSync },
+  adapter: { ...johnDeereAdapter, sync: johnDeereSync, events: johnDeereEvents },
   link: johnDeereLink,
   emulator: johnDeereEmulator,
 });

@@ -77,8 +77,8 @@ function organizationUrl(ctx: AdapterContext, organization: SyncScope, collectio
 export async function listDeereSyncOrganizations(credential: Credential, ctx: AdapterContext): Promise<SyncOrganization[]> {
   const organizations = await listOrganizations(ctx, accessTokenOf(credential));
   return organizations.map((o) => {
-    const { id, name, connected } = providerOrganizationOf(o);
-    return { providerId: id, name, connected, version: hashOf([name, connected]) };
+    const { id, name, connected, connectUrl } = providerOrganizationOf(o);
+    return { providerId: id, name, connected, connectUrl, version: hashOf([name, connected]) };
   });
 }
 

@@ -42,6 +42,9 @@ export const ravenSlingshot = defineProvider({
   },
   // Job data only, no field hierarchy in the Slingshot API (providers.md 8.4).
   hierarchy: [],
+  // "All calls to the API are subject to a rate limit of 30 calls per every 60 seconds" (providers.md
+  // 8.2), per ISV API key. A bucket admits at most burst + rate x 60 s in any minute: 2 + 28 = 30.
+  rateBudget: { requestsPerMinute: 28, burst: 2, appField: 'apiKey' },
   credentialSchema: RavenSlingshotCredentialBody,
   credentialExample: {
     apiKey: '071X7Hc9zdfElbB2fUqQVjAQ3BsOPa4F9l3yqekl',

@@ -3,16 +3,9 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { BlobStore, BlobWriter, RandomAccessBlob } from './blob-store.js';
+import { checkBlobKey } from './blob-key.js';
 
 const CHUNK = 1 << 20;
-// Keys are paths Furrow builds from its own ids; anything else is a bug, refused before it
-// reaches the file system.
-const KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
-
-function checkKey(key: string): string {
-  if (!KEY.test(key) || key.split('/').some((part) => part === '..' || part === '.')) throw new Error(`Invalid blob key "${key}"`);
-  return key;
-}
 
 const isMissing = (error: unknown) => typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT';
 
@@ -24,7 +17,7 @@ const isMissing = (error: unknown) => typeof error === 'object' && error !== nul
  */
 export function filesystemBlobStore(root: string): BlobStore {
   const tmpDir = path.join(root, '.tmp');
-  const fileOf = (key: string) => path.join(root, ...checkKey(key).split('/'));
+  const fileOf = (key: string) => path.join(root, ...checkBlobKey(key).split('/'));
 
   async function createWriter(key: string): Promise<BlobWriter> {
     const target = fileOf(key);

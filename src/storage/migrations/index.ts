@@ -13,6 +13,9 @@ import * as magicLinks from './0006-magic-links.js';
 import * as fields from './0007-fields.js';
 import * as operations from './0008-operations.js';
 import * as sync from './0009-sync.js';
+import * as providerFiles from './0010-provider-files.js';
+import * as syncEvents from './0011-sync-events.js';
+import * as syncLease from './0012-sync-lease.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: StorageDialect): Promise<void> };
 
@@ -26,6 +29,9 @@ const ordered: Record<string, DialectMigration> = {
   '0007-fields': fields,
   '0008-operations': operations,
   '0009-sync': sync,
+  '0010-provider-files': providerFiles,
+  '0011-sync-events': syncEvents,
+  '0012-sync-lease': syncLease,
 };
 
 export function migrationsFor(dialect: StorageDialect): Record<string, Migration> {

@@ -67,6 +67,7 @@ export function machineFilesRepository(db: Kysely<Database>, dialect: StorageDia
     warnings: dialect.parseJson<string[]>(row.warnings),
     sourceKey: row.source_key,
     outputs: dialect.parseJson<FileOutput[]>(row.outputs),
+    providerFileId: row.provider_file_id,
   });
   const rowOf = (f: MachineFileRecord) => ({
     id: f.id,
@@ -95,6 +96,7 @@ export function machineFilesRepository(db: Kysely<Database>, dialect: StorageDia
     outputs: dialect.json(f.outputs),
     created_at: f.createdTime,
     updated_at: f.updatedTime,
+    provider_file_id: f.providerFileId ?? null,
   });
 
   return {

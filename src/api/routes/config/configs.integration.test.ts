@@ -51,7 +51,7 @@ describe.each(databases)('Leaf configurations on $name', (database) => {
     expect(r.statusCode).toBe(200);
     const got = (await h.request({ method: 'GET', url: configs, token })).json();
     expect(got).toEqual(r.json());
-    expect(got).toMatchObject({ fieldsAutoSync: false, fieldsAttachIntersection: 2.5, unitMeasurement: 'METRIC', customDataSync: true, operationsMergeRange: 5 });
+    expect(got).toMatchObject({ fieldsAutoSync: false, fieldsAttachIntersection: 2.5, unitMeasurement: 'METRIC', customDataSync: false, operationsMergeRange: 5 });
     expect(got.cleanupRules).toEqual({ wetMass: [{ operator: 'GT', value: 10 }] });
     expect(got.operationsImageAttributeCreation.harvested).toMatchObject({ wetMass: true, speed: false });
     expect(got.cropOptional).toEqual({ standardGeoJson: { planted: { crop: 'optional' } } });

@@ -99,7 +99,7 @@ export const fieldsRoutes: FastifyPluginAsync<{ fields: FieldsService; sync?: Sy
         await fields.assertUser(request.owner, request.params.leafUserId);
         return reply.status(202).send({ message: 'Accepted, but not scheduled: this Furrow runs without the sync engine.' });
       }
-      const queued = await sync.requestUserSync(request.owner, request.params.leafUserId);
+      const queued = await sync.requestUserSync(request.owner, request.params.leafUserId, { fields: true });
       return reply.status(202).send({ message: queued === 0 ? 'Accepted: the user has no credential of a provider Furrow syncs, so nothing was queued.' : `Accepted: a sync of ${queued} credential${queued === 1 ? '' : 's'} is queued.` });
     },
   );

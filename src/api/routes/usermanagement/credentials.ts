@@ -3,8 +3,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { FurrowError, type PagingQuery } from '../../../domain/index.js';
 import type { Provider } from '../../../providers/provider.js';
 import type { CredentialsService } from '../../../services/credentials.js';
+import type { SyncService } from '../../../services/sync.js';
 import { parsePageRequest, sendPage } from '../../paging.js';
-import { CredentialEventResponse, CredentialParams, CredentialResponse, EventsQuery } from '../../schemas/credentials.js';
+import { CredentialEventResponse, CredentialParams, CredentialResponse, EventsQuery, SyncRunResponse } from '../../schemas/credentials.js';
 
 type Params = Static<typeof CredentialParams>;
 
@@ -13,7 +14,7 @@ type Params = Static<typeof CredentialParams>;
  * POST body is the provider's documented schema, so every route validates from day one, and a
  * provider without an adapter answers 501 after validation.
  */
-export const credentialsRoutes: FastifyPluginAsync<{ credentials: CredentialsService; providers: Readonly<Record<string, Provider>> }> = async (app, { credentials, providers }) => {
+export const credentialsRoutes: FastifyPluginAsync<{ credentials: CredentialsService; providers: Readonly<Record<string, Provider>>; sync?: SyncService }> = async (app, { credentials, providers, sync }) => {
   for (const provider of Object.values(providers)) {
     const base = `/users/:id/${provider.credentialsPath}`;
     const tags = ['credentials'];
@@ -65,6 +66,21 @@ export const credentialsRoutes: FastifyPluginAsync<{ credentials: CredentialsSer
       { schema: { tags, summary: `Furrow extension: refresh the ${provider.name} token now and answer with the new status.`, params: CredentialParams, response: { 200: CredentialResponse } } },
       async (request) => credentials.refreshNow(request.owner, request.params.id, provider.id),
     );
+
+    if (sync !== undefined && provider.adapter?.sync !== undefined) {
+      app.get<{ Params: Params }>(
+        `${base}/syncs`,
+        {
+          schema: {
+            tags,
+            summary: `Furrow extension: the last 20 syncs of these ${provider.name} credentials, newest first, with what each created, updated, left unchanged and deleted, and what failed.`,
+            params: CredentialParams,
+            response: { 200: Type.Array(SyncRunResponse) },
+          },
+        },
+        async (request) => (await sync.runsOf(request.owner, request.params.id, provider.id)).map(({ id, startedAt, finishedAt, status, counts, errors }) => ({ id, startedAt, finishedAt, status, counts, errors })),
+      );
+    }
   }
 
   // Any other `/users/{id}/<x>-credentials` names a provider Furrow does not know.

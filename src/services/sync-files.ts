@@ -1,0 +1,139 @@
+/**
+ * The sync engine's machine-files step (issue 5; leaf-api.md 4.1 and 7.1): for one organization,
+ * list the provider's files from the last change cursor, decide for each whether to fetch it, and
+ * queue one `download-provider-file` job per new or changed file, so the workers share the
+ * downloads. The decision follows the user's effective configuration: `operationsAutoSync` off
+ * lists nothing, `operationsProcessingRange` leaves out files older than its months, and with
+ * `customDataSync` a file whose fields are all still in PREVIEW waits for them.
+ *
+ * What was decided is remembered per file (`sync_records`, kind `file`) at the file's version, so
+ * a re-sync with nothing changed queues nothing. The cursor moves only after the whole listing
+ * was read and every job of it queued; the engine saves it at the end of the run.
+ */
+import type { CredentialRecord, ConfigurationValues } from '../domain/index.js';
+import type { AdapterContext, ProviderCredential } from '../providers/provider.js';
+import type { ProviderSync, SyncMachineFile, SyncScope } from '../providers/sync-data.js';
+import type { SyncCounts, SyncRecord, SyncRepository, SyncRun } from '../storage/repositories/sync.js';
+import type { ConfigurationsService } from './configurations.js';
+import { providerFileBatchId, type ProviderFileJobs } from './provider-file-downloads.js';
+
+export interface SyncFilesOptions {
+  sync: Pick<SyncRepository, 'records' | 'saveRecord' | 'previewProviderFieldIds'>;
+  configurations: Pick<ConfigurationsService, 'getUser'>;
+  jobs: ProviderFileJobs;
+  clock?: () => number;
+}
+
+/** One organization's files in one run, as the engine calls the step. */
+export interface SyncFilesInput {
+  record: Pick<CredentialRecord, 'id' | 'ownerId' | 'userId'>;
+  /** The provider's Leaf name (`JohnDeere`): the files' `provider`. */
+  providerName: string;
+  adapter: ProviderSync;
+  organization: SyncScope;
+  credential: ProviderCredential;
+  ctx: AdapterContext;
+  /** The run: `cursors[organization].files` is read and written, `counts.files` counted. */
+  run: Pick<SyncRun, 'cursors' | 'counts'>;
+  signal?: AbortSignal | undefined;
+  /** Called before each file: the engine's check for shutdown and renewal of its credential lease. */
+  keepLease?: (() => Promise<void>) | undefined;
+  /** The user's effective configuration; read here when the engine has none at hand. */
+  configuration?: ConfigurationValues | undefined;
+}
+
+export interface SyncFilesStep {
+  syncOrganization(input: SyncFilesInput): Promise<void>;
+}
+
+/** `local_id` of a file left out, instead of the batch id of one queued. */
+export const SKIPPED_OUT_OF_RANGE = 'skipped:out-of-range';
+export const SKIPPED_PREVIEW = 'skipped:preview';
+
+/** What to do with one listed file, and why. */
+export type FileDecision =
+  | { fetch: false; reason: 'unchanged' }
+  /** Created before `operationsProcessingRange` reaches back; remembered, not looked at again at this version. */
+  | { fetch: false; reason: 'out-of-range' }
+  /** customDataSync: every field of the file is a PREVIEW field; a later full listing brings it in. */
+  | { fetch: false; reason: 'preview' }
+  | { fetch: true; reason: 'new' | 'changed' };
+
+/**
+ * Decides one file. A file skipped for PREVIEW fields is decided again whenever it is listed, so
+ * once its fields are enabled a full listing (no cursor) fetches it; the other decisions hold
+ * until the provider changes the file (a new `version`).
+ */
+export function decideFile(file: Pick<SyncMachineFile, 'version' | 'createdTime' | 'fieldIds'>, previous: SyncRecord | undefined, rules: { notBefore: number; previewFields: ReadonlySet<string> }): FileDecision {
+  if (previous?.version === file.version && previous.localId !== SKIPPED_PREVIEW) return { fetch: false, reason: 'unchanged' };
+  const created = file.createdTime === undefined ? Number.NaN : Date.parse(file.createdTime);
+  if (created < rules.notBefore) return { fetch: false, reason: 'out-of-range' };
+  if (file.fieldIds.length > 0 && file.fieldIds.every((id) => rules.previewFields.has(id))) return { fetch: false, reason: 'preview' };
+  return { fetch: true, reason: previous === undefined || previous.localId.startsWith('skipped:') ? 'new' : 'changed' };
+}
+
+/** The instant `months` calendar months before `now` (UTC); a day past the month's end becomes its last day. */
+export function monthsBefore(now: number, months: number): number {
+  const date = new Date(now);
+  const month = date.getUTCMonth() - months;
+  const lastDay = new Date(Date.UTC(date.getUTCFullYear(), month + 1, 0)).getUTCDate();
+  date.setUTCDate(1);
+  date.setUTCMonth(month);
+  date.setUTCDate(Math.min(new Date(now).getUTCDate(), lastDay));
+  return date.getTime();
+}
+
+const zero = (): SyncCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0 });
+
+export function syncFilesStep(deps: SyncFilesOptions): SyncFilesStep {
+  const clock = deps.clock ?? Date.now;
+  return {
+    async syncOrganization(input) {
+      const { record, organization, run } = input;
+      const counts = (run.counts.files ??= zero());
+      const configuration = input.configuration ?? (await deps.configurations.getUser({ ownerId: record.ownerId, username: `sync:${record.id}` }, record.userId));
+      // Off: nothing is listed and the cursor stays, so turning it on resumes where files stopped.
+      if (!configuration.operationsAutoSync) return;
+
+      const since = run.cursors[organization.providerId]?.['files'];
+      const listing = input.adapter.listFiles(input.credential, input.ctx, organization, { since });
+      const known = await deps.sync.records(record.id, 'file');
+      const rules = {
+        notBefore: monthsBefore(clock(), configuration.operationsProcessingRange),
+        previewFields: configuration.customDataSync ? await deps.sync.previewProviderFieldIds(record.userId, input.providerName) : new Set<string>(),
+      };
+      for await (const file of listing.items) {
+        input.signal?.throwIfAborted();
+        await input.keepLease?.();
+        const previous = known.get(file.providerId);
+        const decision = decideFile(file, previous, rules);
+        if (decision.reason === 'unchanged') {
+          counts.unchanged += 1;
+          continue;
+        }
+        if (!decision.fetch) {
+          // Still waiting for its PREVIEW fields, as last time: nothing to write.
+          if (decision.reason === 'preview' && previous?.version === file.version) continue;
+          await deps.sync.saveRecord(record.id, 'file', file.providerId, { version: file.version, localId: decision.reason === 'preview' ? SKIPPED_PREVIEW : SKIPPED_OUT_OF_RANGE });
+          continue;
+        }
+        await deps.jobs.downloadProviderFile({
+          credentialId: record.id,
+          providerId: file.providerId,
+          organizationId: organization.providerId,
+          name: file.name,
+          format: file.format,
+          size: file.size,
+          operationType: file.operationType,
+          version: file.version,
+        });
+        // After the job is queued: a run that dies in between lists the file again and queues it
+        // once more under the same job key, which replaces the pending job instead of adding one.
+        await deps.sync.saveRecord(record.id, 'file', file.providerId, { version: file.version, localId: providerFileBatchId(record.userId, input.providerName, file.providerId, file.version) });
+        counts[decision.reason === 'new' ? 'created' : 'updated'] += 1;
+      }
+      const cursor = listing.cursor();
+      if (cursor !== undefined) run.cursors[organization.providerId] = { ...(run.cursors[organization.providerId] ?? {}), files: cursor };
+    },
+  };
+}
