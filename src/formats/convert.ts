@@ -10,10 +10,10 @@
  */
 import type { CleanupRules, UnitMeasurement } from '../domain/configurations.js';
 import { MachineFileError, type MachineLog, type OperationType, type PointBatch } from './machine-data.js';
-import { PointFilter } from './standard/cleanup.js';
-import { CoverageGrid } from './standard/coverage.js';
+import { CoverageGrid, unpackPolygons } from './standard/coverage.js';
 import { StandardGeojsonWriter } from './standard/geojson-writer.js';
-import { Standardizer, type StandardBatch } from './standard/standardize.js';
+import { StandardStage, type BatchWriter, type StageResult, type StageSetup } from './standard/standard-stage.js';
+import { logMetadata, Standardizer } from './standard/standardize.js';
 import { ThreadedWriter } from './standard/threaded-writer.js';
 import { SummaryAccumulator } from './standard/summary.js';
 
@@ -39,11 +39,12 @@ export interface ConvertTuning {
 }
 
 /** What `convertLog` needs of an output writer, in process or on a thread. */
-interface OutputWriter {
-  write(batch: StandardBatch, keep: Uint8Array): Promise<void>;
-  finish(): Promise<void>;
+interface OutputWriter extends BatchWriter {
   stop?(): Promise<void>;
 }
+
+/** Reader batches queued for a `standard-geoparquet` thread: the reader runs ahead while it starts. */
+const STAGE_BATCHES = 8;
 
 export interface ConversionResult {
   operationType: OperationType | null;
@@ -130,32 +131,43 @@ export async function convertLog(
   }
 
   const { fields, text } = standardizer;
-  const filter = new PointFilter(fields, text, options.cleanupStandardGeojson ? options.cleanupRules : null);
+  const setup: StageSetup = {
+    log: logMetadata(log),
+    operationType: log.operationType,
+    unitMeasurement: options.unitMeasurement,
+    cleanupRules: options.cleanupStandardGeojson ? options.cleanupRules : null,
+  };
+  const warnings = [...log.warnings];
+  // A GeoParquet-only conversion on threads runs the whole standard step off the main thread, which
+  // then only reads. With standardGeojson too, its writer is the larger share: that stays as it was.
+  const onThread = tuning.threads === true && sinks.standardGeojson === undefined && sinks.standardGeoparquet !== undefined
+    ? new ThreadedWriter({ kind: 'standard-geoparquet', setup }, sinks.standardGeoparquet, STAGE_BATCHES)
+    : undefined;
+  let stage: StandardStage | undefined;
   let geojson: OutputWriter | undefined;
   let geoparquet: OutputWriter | undefined;
-  if (sinks.standardGeojson !== undefined) {
-    if (tuning.threads === true) geojson = new ThreadedWriter('geojson', sinks.standardGeojson, fields, text);
-    else {
-      const writer = new StandardGeojsonWriter(sinks.standardGeojson, fields, text);
-      await writer.start();
-      geojson = writer;
-    }
-  }
-  if (sinks.standardGeoparquet !== undefined) {
-    geoparquet = tuning.threads === true
-      ? new ThreadedWriter('geoparquet', sinks.standardGeoparquet, fields, text)
-      // Loaded only when asked for: GeoJSON-only conversions (the default) skip the Parquet modules.
-      : new (await import('./geoparquet/geoparquet-writer.js')).GeoparquetWriter(sinks.standardGeoparquet, fields, text);
-  }
-  const summary = new SummaryAccumulator(fields);
-  const coverage = new CoverageGrid();
-  const warnings = [...log.warnings];
-  let keep = new Uint8Array(0);
-  let covered = new Uint8Array(0);
-  let read = 0;
+  let stageResult: StageResult | undefined;
   let readError: unknown;
 
   try {
+    if (onThread === undefined) {
+      if (sinks.standardGeojson !== undefined) {
+        if (tuning.threads === true) geojson = new ThreadedWriter({ kind: 'geojson', fields, text }, sinks.standardGeojson);
+        else {
+          const writer = new StandardGeojsonWriter(sinks.standardGeojson, fields, text);
+          await writer.start();
+          geojson = writer;
+        }
+      }
+      if (sinks.standardGeoparquet !== undefined) {
+        geoparquet = tuning.threads === true
+          ? new ThreadedWriter({ kind: 'geoparquet', fields, text }, sinks.standardGeoparquet)
+          // Loaded only when asked for: GeoJSON-only conversions (the default) skip the Parquet modules.
+          : new (await import('./geoparquet/geoparquet-writer.js')).GeoparquetWriter(sinks.standardGeoparquet, fields, text);
+      }
+      const writers = [geojson, geoparquet].filter((w) => w !== undefined);
+      stage = new StandardStage(setup, () => writers, new CoverageGrid());
+    }
     const iterator = log.points()[Symbol.asyncIterator]();
     for (;;) {
       let next: IteratorResult<PointBatch>;
@@ -166,19 +178,8 @@ export async function convertLog(
         break;
       }
       if (next.done === true) break;
-      const batch = standardizer.convert(next.value);
-      read += batch.length;
-      if (keep.length < batch.length) {
-        keep = new Uint8Array(batch.length);
-        covered = new Uint8Array(batch.length);
-      }
-      filter.apply(batch, keep);
-      summary.add(batch, keep);
-      const { recording, stepMetres, widthMetres } = batch;
-      for (let i = 0; i < batch.length; i++) covered[i] = keep[i] === 1 && recording[i] !== 0 && stepMetres[i]! > 0 && widthMetres[i]! > 0 ? 1 : 0;
-      coverage.addSwaths(batch.prevLon, batch.prevLat, batch.lon, batch.lat, widthMetres, covered, batch.length);
-      await geojson?.write(batch, keep);
-      await geoparquet?.write(batch, keep);
+      if (onThread !== undefined) await onThread.writePoints(next.value);
+      else await stage!.add(next.value);
     }
 
     if (readError !== undefined) {
@@ -186,19 +187,22 @@ export async function convertLog(
       await iterator.return?.().catch(() => undefined);
       return failure(log, message, { status: { normalizedGeojson: failed(message) }, pointCount: 0 });
     }
-    await geojson?.finish();
-    await geoparquet?.finish();
+    stageResult = onThread !== undefined ? ((await onThread.finish()) as StageResult) : await stage!.finish();
   } finally {
     // Threads not finished (a read error, a sink that threw) are stopped; finished ones are gone already.
+    await onThread?.stop();
     await geojson?.stop?.();
     await geoparquet?.stop?.();
   }
 
+  const { read, drops: dropCounts, coverage } = stageResult;
+  const summary = new SummaryAccumulator(fields);
+  summary.restore(stageResult.summary);
   const units = Object.fromEntries(fields.map((f) => [f.name, f.unit]));
   const dropped = read - summary.points;
-  const drops = Object.entries(filter.drops).sort((a, b) => b[1] - a[1]);
+  const drops = Object.entries(dropCounts).sort((a, b) => b[1] - a[1]);
   if (drops.length > 0) warnings.push(`cleanup dropped ${dropped} of ${read} points (${drops.map(([property, n]) => `${property}: ${n}`).join(', ')})`);
-  const polygons = coverage.polygons();
+  const polygons = unpackPolygons(coverage);
   const properties = summary.properties(log, options.unitMeasurement, polygons === null ? null : coverage.areaSquareMetres);
   const times = summary.points > 0 && Number.isFinite(summary.startTime);
   const result: ConversionResult = {
@@ -220,7 +224,7 @@ export async function convertLog(
       areaAndYield: polygons !== null ? OK : skipped('no equipment width: coverage and area not computed'),
       summary: summary.points > 0 ? OK : skipped('no points'),
       units: OK,
-      ...(geoparquet !== undefined ? { standardGeoparquet: summary.points > 0 ? OK : skipped('no points') } : {}),
+      ...(sinks.standardGeoparquet !== undefined ? { standardGeoparquet: summary.points > 0 ? OK : skipped('no points') } : {}),
     },
   };
   return result;

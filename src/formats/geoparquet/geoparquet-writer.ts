@@ -39,6 +39,8 @@ export interface ByteSink {
 /** Rows per row group: big enough for few footer entries, small enough to bound memory (~10 MB). */
 export const ROW_GROUP_ROWS = 65_536;
 
+/** Largest chunk handed to the sink. */
+const SINK_CHUNK_BYTES = 2 ** 20;
 const MAGIC = Uint8Array.from([0x50, 0x41, 0x52, 0x31]); // PAR1
 const WKB_POINT_BYTES = 21;
 /** Generous bound on a page header's Thrift bytes. */
@@ -51,6 +53,58 @@ const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 interface ConstantText {
   readonly name: string;
   readonly bytes: Uint8Array;
+}
+
+/*
+ * The per-row loops below are functions of their own, called per column chunk, so V8 optimises
+ * each whole early rather than running it unoptimised (boxing every double) at each call until the
+ * loop is replaced on the stack.
+ */
+
+/** How many of the first `n` values are present (not NaN); their min and max into `range`. */
+function presentRange(source: Float64Array, n: number, range: Float64Array): number {
+  let count = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let r = 0; r < n; r++) {
+    const v = source[r]!;
+    if (v !== v) continue;
+    count++;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  range[0] = min;
+  range[1] = max;
+  return count;
+}
+
+/** The present values of the first `n`, packed into `dense`. */
+function packPresent(source: Float64Array, n: number, dense: Float64Array): Float64Array {
+  for (let r = 0, j = 0; r < n; r++) {
+    const v = source[r]!;
+    if (v === v) dense[j++] = v;
+  }
+  return dense;
+}
+
+/** The present times as little-endian INT64 milliseconds from `pos`; their min and max into `range`. Returns the end. */
+function writeTimestamps(view: DataView, pos: number, time: Float64Array, n: number, range: Float64Array): number {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let r = 0; r < n; r++) {
+    const t = time[r]!;
+    if (t !== t) continue;
+    const ms = Math.floor(t);
+    if (ms < min) min = ms;
+    if (ms > max) max = ms;
+    const high = Math.floor(ms / 2 ** 32);
+    view.setUint32(pos, ms - high * 2 ** 32, true);
+    view.setInt32(pos + 4, high, true);
+    pos += 8;
+  }
+  range[0] = min;
+  range[1] = max;
+  return pos;
 }
 
 /** Streams one log's points to a GeoParquet file. `write` per batch, then `finish`. */
@@ -72,6 +126,8 @@ export class GeoparquetWriter {
   private readonly values: Float64Array[];
   private readonly kept = new Int32Array(ROW_GROUP_ROWS);
   private readonly scratch = new Float64Array(ROW_GROUP_ROWS);
+  /** min, max out of `presentRange` and `writeTimestamps`. */
+  private readonly range = new Float64Array(2);
   private readonly bbox: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
   // Per row group: the buffer being filled and where.
   private buf = new Uint8Array(0);
@@ -184,8 +240,10 @@ export class GeoparquetWriter {
     for (const p of productBytes) bound += p === null ? 2 : p.length + 6;
     if (this.hasRecording) bound += 4 * n + 16;
     bound += this.fields.length * n * (8 + 2);
-    this.buf = new Uint8Array(bound);
-    this.view = new DataView(this.buf.buffer);
+    if (this.buf.length < bound) {
+      this.buf = new Uint8Array(bound);
+      this.view = new DataView(this.buf.buffer);
+    }
     this.pos = 0;
     if (this.offset === 0) this.bytes(MAGIC);
 
@@ -202,11 +260,12 @@ export class GeoparquetWriter {
     this.rowGroups.push({ columns, num_rows: BigInt(n), total_byte_size: size, total_compressed_size: size, file_offset: BigInt(this.offset + groupStart) });
     this.totalRows += n;
     this.rows = 0;
-    const chunk = this.buf.subarray(0, this.pos);
-    this.offset += this.pos;
-    // A fresh buffer per row group: the sink may keep the chunk.
-    this.buf = new Uint8Array(0);
-    await this.sink.write(chunk);
+    const end = this.pos;
+    this.offset += end;
+    // Copies, as the sink may keep a chunk, and of a bounded size: the row-group buffer is reused,
+    // and freeing many buffers of megabytes (on another thread, when the sink is one) made glibc
+    // raise its mmap threshold and keep the freed memory, which grew peak RSS with the file.
+    for (let from = 0; from < end; from += SINK_CHUNK_BYTES) await this.sink.write(this.buf.slice(from, Math.min(end, from + SINK_CHUNK_BYTES)));
   }
 
   private geometryChunk(n: number): ColumnChunk {
@@ -228,22 +287,10 @@ export class GeoparquetWriter {
   private timestampChunk(n: number): ColumnChunk {
     const start = this.pageStart();
     const present = this.definitionLevels(this.time, n);
-    const view = this.view;
-    let pos = this.pos;
-    let min = Infinity;
-    let max = -Infinity;
-    for (let r = 0; r < n; r++) {
-      const t = this.time[r]!;
-      if (t !== t) continue;
-      const ms = Math.floor(t);
-      if (ms < min) min = ms;
-      if (ms > max) max = ms;
-      const high = Math.floor(ms / 2 ** 32);
-      view.setUint32(pos, ms - high * 2 ** 32, true);
-      view.setInt32(pos + 4, high, true);
-      pos += 8;
-    }
-    this.pos = pos;
+    const range = this.range;
+    this.pos = writeTimestamps(this.view, this.pos, this.time, n, range);
+    const min = range[0]!;
+    const max = range[1]!;
     const statistics: Statistics = { null_count: BigInt(n - present), ...(present > 0 ? { min_value: min, max_value: max } : {}) };
     return this.finishChunk('timestamp', 'INT64', n, start, this.dataPage(start, n, 'PLAIN'), ['PLAIN', 'RLE'], statistics);
   }
@@ -252,17 +299,12 @@ export class GeoparquetWriter {
   private numberChunk(name: string, integer: boolean, source: Float64Array, n: number): ColumnChunk {
     // Integers beyond INT32 are not representable: they become nulls, as NaN does.
     if (integer) for (let r = 0; r < n; r++) if (!(Math.abs(source[r]!) <= 2_147_483_647)) source[r] = Number.NaN;
-    const dense = this.scratch;
-    let count = 0;
-    let min = Infinity;
-    let max = -Infinity;
-    for (let r = 0; r < n; r++) {
-      const v = source[r]!;
-      if (v !== v) continue;
-      dense[count++] = v;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
+    const range = this.range;
+    const count = presentRange(source, n, range);
+    const min = range[0]!;
+    const max = range[1]!;
+    // PLAIN values are the present ones: the column itself when none is missing, else packed.
+    const dense = count < n ? packPresent(source, n, this.scratch) : source;
     const type: ParquetType = integer ? 'INT32' : 'DOUBLE';
     const statistics: Statistics = { null_count: BigInt(n - count), ...(count > 0 ? { min_value: min, max_value: max } : {}) };
     if (count > 0 && min === max) {
@@ -278,7 +320,7 @@ export class GeoparquetWriter {
       for (let j = 0; j < count; j++) this.view.setInt32(this.pos + 4 * j, dense[j]!, true);
       this.pos += 4 * count;
     } else if (LITTLE_ENDIAN) {
-      this.buf.set(new Uint8Array(dense.buffer, 0, 8 * count), this.pos);
+      this.buf.set(new Uint8Array(dense.buffer, dense.byteOffset, 8 * count), this.pos);
       this.pos += 8 * count;
     } else {
       for (let j = 0; j < count; j++) this.view.setFloat64(this.pos + 8 * j, dense[j]!, true);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CoverageGrid, MAX_STEP_METRES, signedArea } from './coverage.js';
+import { CoverageGrid, MAX_STEP_METRES, signedArea, unpackPolygons } from './coverage.js';
 
 const ORIGIN = { lon: -93.5, lat: 42.0 };
 const M_PER_DEG_LAT = (6_371_008.8 * Math.PI) / 180;
@@ -102,5 +102,19 @@ describe('the coverage polygon', () => {
     const grid = new CoverageGrid();
     drive(grid, [[0, 0], [0, 100]], Number.NaN);
     expect(grid.polygons()).toBeNull();
+  });
+
+  it('packs its outline into flat arrays that unpack to the same polygons, holes included', () => {
+    const grid = new CoverageGrid();
+    // A ring around an uncovered island, and a separate pass: two polygons, one with a hole.
+    drive(grid, [[0, 0], [0, 60], [60, 60], [60, 0], [0, 0]], 12);
+    drive(grid, [[200, 0], [200, 60]], 12);
+    const polygons = grid.polygons()!;
+    expect(polygons.length).toBe(2);
+    expect(polygons.some((p) => p.length === 2)).toBe(true);
+    const outline = grid.finish();
+    expect(outline.areaSquareMetres).toBe(grid.areaSquareMetres);
+    expect(unpackPolygons(outline)).toEqual(polygons);
+    expect(unpackPolygons(new CoverageGrid().finish())).toBeNull();
   });
 });

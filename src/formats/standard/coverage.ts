@@ -51,6 +51,54 @@ const PREV_UY = 6;
 /** Four corners (x, y), in order around the quadrilateral. */
 const QUAD = 7;
 
+/**
+ * The traced coverage, packed: a million points' outline is about a hundred thousand vertices,
+ * which as nested arrays cost a structured clone (and its garbage) on every thread they cross.
+ * `unpackPolygons` gives the GeoJSON MultiPolygon coordinates back.
+ */
+export interface CoverageOutline {
+  readonly areaSquareMetres: number;
+  /** Polygon count, then each polygon's ring count, then each ring's vertex count; empty when nothing is covered. */
+  readonly structure: Uint32Array;
+  /** lon, lat of every vertex, ring after ring. */
+  readonly coordinates: Float64Array;
+}
+
+export function packPolygons(polygons: number[][][][] | null, areaSquareMetres: number): CoverageOutline {
+  if (polygons === null) return { areaSquareMetres, structure: new Uint32Array(0), coordinates: new Float64Array(0) };
+  const rings = polygons.flat();
+  const structure = Uint32Array.from([polygons.length, ...polygons.map((p) => p.length), ...rings.map((r) => r.length)]);
+  const coordinates = new Float64Array(2 * rings.reduce((sum, r) => sum + r.length, 0));
+  let k = 0;
+  for (const ring of rings) {
+    for (const [lon, lat] of ring) {
+      coordinates[k++] = lon!;
+      coordinates[k++] = lat!;
+    }
+  }
+  return { areaSquareMetres, structure, coordinates };
+}
+
+/** GeoJSON MultiPolygon coordinates, or null when nothing is covered. */
+export function unpackPolygons(outline: CoverageOutline): number[][][][] | null {
+  const { structure, coordinates } = outline;
+  if (structure.length === 0) return null;
+  const polygonCount = structure[0]!;
+  let ringAt = 1 + polygonCount;
+  let k = 0;
+  const polygons: number[][][][] = [];
+  for (let p = 0; p < polygonCount; p++) {
+    const polygon: number[][][] = [];
+    for (let r = 0; r < structure[1 + p]!; r++) {
+      const ring: number[][] = new Array(structure[ringAt++]!);
+      for (let v = 0; v < ring.length; v++, k += 2) ring[v] = [coordinates[k]!, coordinates[k + 1]!];
+      polygon.push(ring);
+    }
+    polygons.push(polygon);
+  }
+  return polygons;
+}
+
 /** Accumulates swaths; `polygons()` traces the result. */
 export class CoverageGrid {
   private readonly tiles = new Map<number, Uint32Array>();
@@ -178,6 +226,11 @@ export class CoverageGrid {
     s[QUAD + 6] = x0 - nx;
     s[QUAD + 7] = y0 - ny;
     this.fillQuad();
+  }
+
+  /** The outline and area, once every swath is in. */
+  finish(): CoverageOutline {
+    return packPolygons(this.polygons(), this.areaSquareMetres);
   }
 
   /** The covered cells' outline as GeoJSON MultiPolygon coordinates (lon, lat), or null when nothing is covered. */

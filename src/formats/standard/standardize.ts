@@ -59,6 +59,20 @@ export interface StandardText {
   readonly hasRecordingStatus: boolean;
 }
 
+/** What the standard step needs of a log: its metadata, plain data (it can cross to another thread). */
+export type LogMetadata = Pick<MachineLog, 'columns' | 'crop' | 'varieties' | 'products' | 'originalOperationType'>;
+
+/** A log's `LogMetadata` copied out of it (a reader's log may be a proxy or hold functions). */
+export function logMetadata(log: LogMetadata): LogMetadata {
+  return {
+    columns: log.columns.map(({ property, unit }) => ({ property, unit })),
+    ...(log.crop !== undefined ? { crop: [...log.crop] } : {}),
+    ...(log.varieties !== undefined ? { varieties: [...log.varieties] } : {}),
+    ...(log.products !== undefined ? { products: log.products.map((p) => ({ name: p.name, ...(p.type !== undefined ? { type: p.type } : {}) })) } : {}),
+    ...(log.originalOperationType !== undefined ? { originalOperationType: log.originalOperationType } : {}),
+  };
+}
+
 const EXCLUDED: ReadonlySet<PointProperty> = new Set(['workState', 'wetMassFlow', 'wetVolumeFlow']);
 
 const HARVEST_DERIVED: readonly PointProperty[] = [
@@ -97,7 +111,8 @@ interface Rule {
   readonly target: Quantity;
   readonly inputs: readonly Quantity[];
   readonly needsCrop?: boolean;
-  readonly fill: (v: Readonly<Record<Quantity, Float64Array>>, n: number, crop: CropContext) => void;
+  /** Returns how many of the batch's target values are still missing (NaN) afterwards. */
+  readonly fill: (v: Readonly<Record<Quantity, Float64Array>>, n: number, crop: CropContext) => number;
 }
 
 interface CropContext {
@@ -117,7 +132,14 @@ const product = (target: Quantity, a: Quantity, b: Quantity): Rule => ({
     const t = v[target];
     const x = v[a];
     const y = v[b];
-    for (let i = 0; i < n; i++) if (t[i] !== t[i]) t[i] = x[i]! * y[i]!;
+    let missing = 0;
+    for (let i = 0; i < n; i++) {
+      if (t[i] === t[i]) continue;
+      const r = x[i]! * y[i]!;
+      t[i] = r;
+      if (r !== r) missing++;
+    }
+    return missing;
   },
 });
 
@@ -129,7 +151,14 @@ const perArea = (target: Quantity, total: Quantity): Rule => ({
     const t = v[target];
     const x = v[total];
     const area = v.area;
-    for (let i = 0; i < n; i++) if (t[i] !== t[i]) t[i] = area[i]! > 0 ? x[i]! / area[i]! : Number.NaN;
+    let missing = 0;
+    for (let i = 0; i < n; i++) {
+      if (t[i] === t[i]) continue;
+      const r = area[i]! > 0 ? x[i]! / area[i]! : Number.NaN;
+      t[i] = r;
+      if (r !== r) missing++;
+    }
+    return missing;
   },
 });
 
@@ -142,10 +171,14 @@ const byDensity = (target: Quantity, source: Quantity, multiply: boolean): Rule 
     const t = v[target];
     const x = v[source];
     const density = crop.density;
+    let missing = 0;
     for (let i = 0; i < n; i++) {
       if (t[i] === t[i]) continue;
-      t[i] = multiply ? x[i]! * density : x[i]! / density;
+      const r = multiply ? x[i]! * density : x[i]! / density;
+      t[i] = r;
+      if (r !== r) missing++;
     }
+    return missing;
   },
 });
 
@@ -158,18 +191,26 @@ const byDryMatter = (target: Quantity, source: Quantity, toDry: boolean): Rule =
     const x = v[source];
     const moisture = v.harvestMoisture;
     const table = crop.table;
+    let missing = 0;
     if (table === undefined) {
-      for (let i = 0; i < n; i++) if (t[i] !== t[i]) t[i] = x[i]!;
-      return;
+      for (let i = 0; i < n; i++) {
+        if (t[i] === t[i]) continue;
+        const r = x[i]!;
+        t[i] = r;
+        if (r !== r) missing++;
+      }
+      return missing;
     }
     const standard = 100 - table.standardMoisture;
     for (let i = 0; i < n; i++) {
-      if (t[i] !== t[i]) {
-        // dryMatterFactor (crops.ts), inlined.
-        const factor = (100 - moisture[i]!) / standard;
-        t[i] = toDry ? x[i]! * factor : x[i]! / factor;
-      }
+      if (t[i] === t[i]) continue;
+      // dryMatterFactor (crops.ts), inlined.
+      const factor = (100 - moisture[i]!) / standard;
+      const r = toDry ? x[i]! * factor : x[i]! / factor;
+      t[i] = r;
+      if (r !== r) missing++;
     }
+    return missing;
   },
 });
 
@@ -181,7 +222,14 @@ const BASE_RULES: readonly Rule[] = [
       const t = v.speed;
       const distance = v.distance;
       const dt = v.dt;
-      for (let i = 0; i < n; i++) if (t[i] !== t[i]) t[i] = dt[i]! > 0 ? distance[i]! / dt[i]! : Number.NaN;
+      let missing = 0;
+      for (let i = 0; i < n; i++) {
+        if (t[i] === t[i]) continue;
+        const r = dt[i]! > 0 ? distance[i]! / dt[i]! : Number.NaN;
+        t[i] = r;
+        if (r !== r) missing++;
+      }
+      return missing;
     },
   },
   product('area', 'equipmentWidth', 'distance'),
@@ -224,6 +272,64 @@ export function haversineMetres(lon1: number, lat1: number, lon2: number, lat2: 
   return 2 * EARTH_RADIUS * Math.asin(Math.min(1, Math.sqrt(a)));
 }
 
+/*
+ * The per-point loops of `convert` are functions of their own, called per batch (and column), so V8
+ * optimises each whole early rather than running it unoptimised (boxing every double) at each call
+ * until the loop is replaced on the stack.
+ */
+
+function scale(source: Float64Array, factor: number, target: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) target[i] = source[i]! * factor;
+}
+
+function scaleRounded(source: Float64Array, factor: number, target: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) target[i] = Math.round(source[i]! * factor);
+}
+
+/**
+ * Per point: metres from the previous logged position (haversineMetres, inlined, the previous
+ * point's cosine kept rather than computed again; NaN when time runs backwards, 0 for the first
+ * point), that position, and seconds since the previous time. `previous` (lon, lat, cos lat, time)
+ * carries across batches; `distance` is filled too when the log has no distance column.
+ */
+function steps(lon: Float64Array, lat: Float64Array, time: Float64Array, n: number, previous: Float64Array, out: Float64Array, prevLonOut: Float64Array, prevLatOut: Float64Array, distance: Float64Array | null, dt: Float64Array): void {
+  let prevLon = previous[0]!;
+  let prevLat = previous[1]!;
+  let prevCos = previous[2]!;
+  let prevTime = previous[3]!;
+  for (let i = 0; i < n; i++) {
+    const x = lon[i]!;
+    const y = lat[i]!;
+    const t = time[i]!;
+    const ordered = !(t < prevTime); // NaN times count as ordered: file order is all there is
+    const cos = Math.cos(y * RAD);
+    let step = 0;
+    if (prevLon === prevLon) {
+      if (ordered) {
+        const dLat = (y - prevLat) * RAD;
+        const dLon = (x - prevLon) * RAD;
+        const h = Math.sin(dLat / 2) ** 2 + prevCos * cos * Math.sin(dLon / 2) ** 2;
+        step = 2 * EARTH_RADIUS * Math.asin(Math.min(1, Math.sqrt(h)));
+      } else step = Number.NaN;
+    }
+    out[i] = step;
+    prevLonOut[i] = prevLon;
+    prevLatOut[i] = prevLat;
+    if (distance !== null) distance[i] = step;
+    dt[i] = t >= prevTime ? (t - prevTime) / 1000 : Number.NaN;
+    if (Number.isFinite(x) && Number.isFinite(y)) {
+      prevLon = x;
+      prevLat = y;
+      prevCos = cos;
+    }
+    if (Number.isFinite(t)) prevTime = t;
+  }
+  previous[0] = prevLon;
+  previous[1] = prevLat;
+  previous[2] = prevCos;
+  previous[3] = prevTime;
+}
+
 /**
  * The standardGeojson schema of one log and the per-batch conversion to it. Stateful across
  * batches (the previous point, for distances and time steps): one instance per log, batches in order.
@@ -241,18 +347,18 @@ export class Standardizer {
   private readonly fieldFactor: Float64Array;
   private readonly deriveDistance: boolean;
   private capacity = 0;
+  private readonly missing = new Map<Quantity, number>();
   private si = {} as Record<Quantity, Float64Array>;
   private out: Float64Array[] = [];
   private recording = new Float64Array(0);
   private prevLonArr = new Float64Array(0);
   private prevLatArr = new Float64Array(0);
   private step = new Float64Array(0);
-  private prevLon = Number.NaN;
-  private prevLat = Number.NaN;
-  private prevTime = Number.NaN;
+  /** The previous logged point, across batches: lon, lat, the cosine of its latitude, time. */
+  private readonly previous = Float64Array.of(Number.NaN, Number.NaN, Number.NaN, Number.NaN);
 
   constructor(
-    private readonly log: MachineLog,
+    private readonly log: LogMetadata,
     operationType: OperationType,
     system: UnitMeasurement,
   ) {
@@ -335,37 +441,23 @@ export class Standardizer {
         continue;
       }
       const source = batch.values[index]!;
-      const factor = toSi(this.log.columns[index]!.unit);
-      for (let i = 0; i < n; i++) array[i] = source[i]! * factor;
+      scale(source, toSi(this.log.columns[index]!.unit), array, n);
     }
     const { lon, lat, time } = batch;
-    const dt = si.dt;
-    const distance = si.distance;
-    for (let i = 0; i < n; i++) {
-      const x = lon[i]!;
-      const y = lat[i]!;
-      const t = time[i]!;
-      const ordered = !(t < this.prevTime); // NaN times count as ordered: file order is all there is
-      const step = Number.isNaN(this.prevLon) ? 0 : ordered ? haversineMetres(this.prevLon, this.prevLat, x, y) : Number.NaN;
-      this.step[i] = step;
-      this.prevLonArr[i] = this.prevLon;
-      this.prevLatArr[i] = this.prevLat;
-      if (this.deriveDistance) distance[i] = step;
-      dt[i] = t >= this.prevTime ? (t - this.prevTime) / 1000 : Number.NaN;
-      if (Number.isFinite(x) && Number.isFinite(y)) {
-        this.prevLon = x;
-        this.prevLat = y;
-      }
-      if (Number.isFinite(t)) this.prevTime = t;
+    steps(lon, lat, time, n, this.previous, this.step, this.prevLonArr, this.prevLatArr, this.deriveDistance ? si.distance : null, si.dt);
+    // Twice: a value derived late in the list (a mass from a volume) can feed an earlier rule. A
+    // rule only fills missing values, so once its target has none left it has nothing to do.
+    const missing = this.missing;
+    missing.clear();
+    for (let pass = 0; pass < 2; pass++) {
+      for (const rule of this.rules) if (missing.get(rule.target) !== 0) missing.set(rule.target, rule.fill(si, n, this.crop));
     }
-    // Twice: a value derived late in the list (a mass from a volume) can feed an earlier rule.
-    for (let pass = 0; pass < 2; pass++) for (const rule of this.rules) rule.fill(si, n, this.crop);
     for (let f = 0; f < this.fieldQuantity.length; f++) {
       const source = si[this.fieldQuantity[f]!];
       const out = this.out[f]!;
       const factor = this.fieldFactor[f]!;
-      if (this.fields[f]!.integer) for (let i = 0; i < n; i++) out[i] = Math.round(source[i]! * factor);
-      else for (let i = 0; i < n; i++) out[i] = source[i]! * factor;
+      if (this.fields[f]!.integer) scaleRounded(source, factor, out, n);
+      else scale(source, factor, out, n);
     }
     const workState = this.columnIndex.get('workState');
     if (workState === undefined) this.recording.fill(Number.NaN, 0, n);

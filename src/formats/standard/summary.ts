@@ -13,6 +13,19 @@ import { conversionFactor, outputUnit, toSi } from './units.js';
 export interface Statistic { avg: number; min: number; max: number; unit: string }
 export interface Total { value: number; unit: string }
 
+/** A `SummaryAccumulator`'s running values, plain data that can cross to another thread. */
+export interface SummaryState {
+  readonly points: number;
+  readonly startTime: number;
+  readonly endTime: number;
+  readonly bbox: [number, number, number, number];
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  readonly sum: Float64Array;
+  readonly count: Float64Array;
+  readonly rateArea: Float64Array;
+}
+
 /** Properties that are per-point bookkeeping rather than something to summarise. */
 const NO_STATISTIC = new Set(['area', 'distance', 'sectionId', 'heading', 'xOffset', 'yOffset', 'samplingInterval', 'fuelUsed']);
 
@@ -29,6 +42,88 @@ const TOTAL_UNIT: Partial<Record<Unit, Unit>> = {
 
 const round = (value: number) => (Number.isFinite(value) ? Math.round(value * 1e6) / 1e6 : value);
 
+/** Slots of `accumulate`'s in-out array. */
+const MIN = 0;
+const MAX = 1;
+const SUM = 2;
+const COUNT = 3;
+const RATE_AREA = 4;
+
+/**
+ * One field's batch: min and max carried in `acc`, the batch's sum, count and Σ value × area (for
+ * rates) out. A function of its own, called per field and batch, so V8 optimises it whole early
+ * instead of running the loop unoptimised (boxing every double) at each call until it is replaced
+ * on the stack.
+ */
+function accumulate(values: Float64Array, keep: Uint8Array, n: number, all: boolean, areas: Float64Array | null, acc: Float64Array): void {
+  let min = acc[MIN]!;
+  let max = acc[MAX]!;
+  let sum = 0;
+  let count = 0;
+  let rateArea = 0;
+  if (all && areas === null) {
+    // Every point kept and no rate: the common case, without the per-point checks.
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      if (v !== v) continue;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      sum += v;
+      count++;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      if (keep[i] !== 1) continue;
+      const v = values[i]!;
+      if (v !== v) continue;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      sum += v;
+      count++;
+      if (areas !== null) {
+        const a = areas[i]!;
+        if (a === a) rateArea += v * a;
+      }
+    }
+  }
+  acc[MIN] = min;
+  acc[MAX] = max;
+  acc[SUM] = sum;
+  acc[COUNT] = count;
+  acc[RATE_AREA] = rateArea;
+}
+
+/** How many points are kept; widens `extent` (start, end, minLon, minLat, maxLon, maxLat) to them. */
+function keptExtent(time: Float64Array, lon: Float64Array, lat: Float64Array, keep: Uint8Array, n: number, extent: Float64Array): number {
+  let points = 0;
+  let start = extent[0]!;
+  let end = extent[1]!;
+  let minLon = extent[2]!;
+  let minLat = extent[3]!;
+  let maxLon = extent[4]!;
+  let maxLat = extent[5]!;
+  for (let i = 0; i < n; i++) {
+    if (keep[i] !== 1) continue;
+    points++;
+    const t = time[i]!;
+    if (t < start) start = t;
+    if (t > end) end = t;
+    const x = lon[i]!;
+    const y = lat[i]!;
+    if (x < minLon) minLon = x;
+    if (y < minLat) minLat = y;
+    if (x > maxLon) maxLon = x;
+    if (y > maxLat) maxLat = y;
+  }
+  extent[0] = start;
+  extent[1] = end;
+  extent[2] = minLon;
+  extent[3] = minLat;
+  extent[4] = maxLon;
+  extent[5] = maxLat;
+  return points;
+}
+
 /** Running statistics of the kept points of one log. */
 export class SummaryAccumulator {
   points = 0;
@@ -42,6 +137,9 @@ export class SummaryAccumulator {
   private readonly rateArea: Float64Array;
   private readonly areaIndex: number;
   private readonly rate: Uint8Array;
+  private readonly acc = new Float64Array(5);
+  /** startTime, endTime, then the bbox, for `keptExtent`. */
+  private readonly extent = new Float64Array(6);
 
   constructor(private readonly fields: readonly StandardField[]) {
     const n = fields.length;
@@ -54,57 +152,48 @@ export class SummaryAccumulator {
     this.rate = Uint8Array.from(fields, (f) => (RATE_TOTALS[f.name] !== undefined ? 1 : 0));
   }
 
+  /** The running values, to continue (or finish) on another thread with `restore`. */
+  state(): SummaryState {
+    const { points, startTime, endTime, bbox, min, max, sum, count, rateArea } = this;
+    return { points, startTime, endTime, bbox: [...bbox], min, max, sum, count, rateArea };
+  }
+
+  /** Takes over the running values of an accumulator of the same fields. */
+  restore(state: SummaryState): void {
+    this.points = state.points;
+    this.startTime = state.startTime;
+    this.endTime = state.endTime;
+    this.bbox = [...state.bbox];
+    this.min.set(state.min);
+    this.max.set(state.max);
+    this.sum.set(state.sum);
+    this.count.set(state.count);
+    this.rateArea.set(state.rateArea);
+  }
+
   add(batch: StandardBatch, keep: Uint8Array): void {
     const area = this.areaIndex >= 0 ? batch.values[this.areaIndex]! : undefined;
-    const { time, lon, lat } = batch;
-    let points = 0;
-    let start = this.startTime;
-    let end = this.endTime;
-    let [minLon, minLat, maxLon, maxLat] = this.bbox;
-    for (let i = 0; i < batch.length; i++) {
-      if (keep[i] !== 1) continue;
-      points++;
-      const t = time[i]!;
-      if (t < start) start = t;
-      if (t > end) end = t;
-      const x = lon[i]!;
-      const y = lat[i]!;
-      if (x < minLon) minLon = x;
-      if (y < minLat) minLat = y;
-      if (x > maxLon) maxLon = x;
-      if (y > maxLat) maxLat = y;
-    }
+    const extent = this.extent;
+    extent[0] = this.startTime;
+    extent[1] = this.endTime;
+    extent.set(this.bbox, 2);
+    const points = keptExtent(batch.time, batch.lon, batch.lat, keep, batch.length, extent);
     this.points += points;
-    this.startTime = start;
-    this.endTime = end;
-    this.bbox = [minLon, minLat, maxLon, maxLat];
+    this.startTime = extent[0]!;
+    this.endTime = extent[1]!;
+    this.bbox = [extent[2]!, extent[3]!, extent[4]!, extent[5]!];
+    const all = points === batch.length;
+    const acc = this.acc;
     for (let f = 0; f < this.fields.length; f++) {
-      const values = batch.values[f]!;
       // Only rates become totals by area (RATE_TOTALS): the other fields skip that product.
-      const areas = this.rate[f] === 1 ? area : undefined;
-      let min = this.min[f]!;
-      let max = this.max[f]!;
-      let sum = 0;
-      let count = 0;
-      let rateArea = 0;
-      for (let i = 0; i < batch.length; i++) {
-        if (keep[i] !== 1) continue;
-        const v = values[i]!;
-        if (v !== v) continue;
-        if (v < min) min = v;
-        if (v > max) max = v;
-        sum += v;
-        count++;
-        if (areas !== undefined) {
-          const a = areas[i]!;
-          if (a === a) rateArea += v * a;
-        }
-      }
-      this.min[f] = min;
-      this.max[f] = max;
-      this.sum[f] = this.sum[f]! + sum;
-      this.count[f] = this.count[f]! + count;
-      this.rateArea[f] = this.rateArea[f]! + rateArea;
+      acc[MIN] = this.min[f]!;
+      acc[MAX] = this.max[f]!;
+      accumulate(batch.values[f]!, keep, batch.length, all, this.rate[f] === 1 ? (area ?? null) : null, acc);
+      this.min[f] = acc[MIN]!;
+      this.max[f] = acc[MAX]!;
+      this.sum[f] = this.sum[f]! + acc[SUM]!;
+      this.count[f] = this.count[f]! + acc[COUNT]!;
+      this.rateArea[f] = this.rateArea[f]! + acc[RATE_AREA]!;
     }
   }
 

@@ -45,6 +45,26 @@ describe('writing the outputs on worker threads', () => {
     expect(threaded.parquet.equals(inProcess.parquet)).toBe(true);
   });
 
+  it('gives the same GeoParquet and result when the whole standard step runs on threads (GeoParquet only)', async () => {
+    const geoparquetOnly = async (threads: boolean) => {
+      const parquet: Uint8Array[] = [];
+      const result = await convertLog(log(), OPTIONS, { standardGeoparquet: { write: (chunk) => void parquet.push(chunk) } }, { threads });
+      return { result, parquet: Buffer.concat(parquet) };
+    };
+    const inProcess = await geoparquetOnly(false);
+    const threaded = await geoparquetOnly(true);
+    expect(inProcess.result.droppedCount).toBeGreaterThan(0);
+    expect(inProcess.result.summary.geometry?.coordinates.length).toBeGreaterThan(0);
+    expect(threaded.result).toEqual(inProcess.result);
+    expect(threaded.parquet.length).toBeGreaterThan(100_000);
+    expect(threaded.parquet.equals(inProcess.parquet)).toBe(true);
+  });
+
+  it('reports a read error in a GeoParquet-only conversion on threads as a failed conversion', async () => {
+    const result = await convertLog(log({ points: 20_000, error: new Error('the log broke off') }), OPTIONS, { standardGeoparquet: { write: () => undefined } }, { threads: true });
+    expect(result.status.standardGeojson).toEqual({ status: 'failed', message: 'the log broke off' });
+  });
+
   it('reports a read error as a failed conversion and stops its threads', async () => {
     const { result } = await convert(true, { points: 20_000, error: new Error('the log broke off') });
     expect(result.status.standardGeojson).toEqual({ status: 'failed', message: 'the log broke off' });
@@ -52,6 +72,11 @@ describe('writing the outputs on worker threads', () => {
 
   it('passes on an error the sink throws', async () => {
     const failing = convertLog(log(), OPTIONS, { standardGeojson: { write: () => Promise.reject(new Error('disk full')) } }, { threads: true });
+    await expect(failing).rejects.toThrow('disk full');
+  });
+
+  it('passes on an error the GeoParquet sink throws when the standard step runs on threads', async () => {
+    const failing = convertLog(log(), OPTIONS, { standardGeoparquet: { write: () => Promise.reject(new Error('disk full')) } }, { threads: true });
     await expect(failing).rejects.toThrow('disk full');
   });
 });

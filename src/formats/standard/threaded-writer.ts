@@ -4,13 +4,20 @@
  * the conversion then takes about as long as the larger half instead of the sum. Same interface as
  * the writers themselves; chunks reach the sink in order, one `write` at a time, awaited.
  *
- * Memory stays bounded: at most `MAX_BATCHES` batches are queued for the worker and at most
+ * Or, for a GeoParquet-only conversion, the whole standard step on the thread (`writePoints`: the
+ * reader's batches go over as they are) and the coverage raster on a third: the main thread then
+ * only reads, which is the larger share of what is left.
+ *
+ * Memory stays bounded: at most `maxBatches` batches are queued for the worker and at most
  * `MAX_CHUNKS` chunks wait for the sink before `write` waits.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import type { PointBatch } from '../machine-data.js';
 import type { ByteSink } from './geojson-writer.js';
-import type { StandardBatch, StandardField, StandardText } from './standardize.js';
-import type { FromWriter, ToWriter, WriterKind, WriterThreadData } from './writer-thread.js';
+import type { StandardBatch } from './standardize.js';
+import { BufferPool } from './buffer-pool.js';
+import { startWorker } from './worker-start.js';
+import type { FromWriter, ToWriter, WriterThreadData } from './writer-thread.js';
 
 // Enough for the main thread to run ahead while the worker starts (it loads its modules first).
 const MAX_BATCHES = 4;
@@ -26,14 +33,13 @@ export class ThreadedWriter {
   private finished: (() => void) | undefined;
   private stopping = false;
 
-  constructor(kind: WriterKind, private readonly sink: ByteSink, fields: readonly StandardField[], text: StandardText) {
-    const workerData: WriterThreadData = { kind, fields, text };
-    if (import.meta.url.endsWith('.ts')) {
-      // Running from TypeScript sources (tsx, vitest): Node 20 does not apply the main thread's
-      // loader hooks to workers, so the worker loads its entry through tsx's own API.
-      const entry = JSON.stringify(new URL('./writer-thread.ts', import.meta.url).href);
-      this.worker = new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${entry}, ${entry}))`, { eval: true, workerData });
-    } else this.worker = new Worker(new URL('./writer-thread.js', import.meta.url), { workerData });
+  private result: unknown;
+  /** `writePoints` buffers, posted back by the thread once used. */
+  private readonly pool = new BufferPool();
+
+  constructor(workerData: WriterThreadData, private readonly sink: ByteSink, private readonly maxBatches = MAX_BATCHES) {
+    const { kind } = workerData;
+    this.worker = startWorker('writer-thread', import.meta.url, workerData);
     this.worker.on('message', (message: FromWriter) => this.receive(message));
     this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', (code) => {
@@ -50,26 +56,48 @@ export class ThreadedWriter {
     const sent = { length: n, lon: copy(batch.lon), lat: copy(batch.lat), time: copy(batch.time), recording: copy(batch.recording), values } as unknown as StandardBatch;
     const kept = keep.slice(0, n);
     const transfer = [sent.lon, sent.lat, sent.time, sent.recording, ...values, kept].map((a) => a.buffer as ArrayBuffer);
-    this.worker.postMessage({ type: 'batch', batch: sent, keep: kept } satisfies ToWriter, transfer);
+    await this.send({ type: 'batch', batch: sent, keep: kept }, transfer);
+  }
+
+  /** Hands a reader's batch (copied: readers reuse their arrays) to a `standard-geoparquet` thread. */
+  async writePoints(batch: PointBatch): Promise<void> {
+    this.check();
+    const n = batch.length;
+    const copy = (a: Float64Array) => this.pool.copy(a, n);
+    const values = batch.values.map(copy);
+    const sent: PointBatch = { length: n, lon: copy(batch.lon), lat: copy(batch.lat), time: copy(batch.time), values };
+    const transfer = [sent.lon, sent.lat, sent.time, ...values].map((a) => a.buffer as ArrayBuffer);
+    await this.send({ type: 'points', batch: sent }, transfer);
+  }
+
+  private async send(message: ToWriter, transfer: ArrayBuffer[]): Promise<void> {
+    this.worker.postMessage(message, transfer);
     this.batches++;
-    while (this.failure === undefined && (this.batches > MAX_BATCHES || this.chunks > MAX_CHUNKS)) await new Promise<void>((resolve) => (this.wake = resolve));
+    while (this.failure === undefined && (this.batches > this.maxBatches || this.chunks > MAX_CHUNKS)) await new Promise<void>((resolve) => (this.wake = resolve));
     this.check();
   }
 
-  /** Finishes the output, waits for every chunk to reach the sink, and stops the thread. */
-  async finish(): Promise<void> {
+  /**
+   * Finishes the output, waits for every chunk to reach the sink, and stops the thread. Returns
+   * what the thread's finish gave (a `StageResult` for `standard-geoparquet`).
+   */
+  async finish(): Promise<unknown> {
     this.check();
     let finished = false;
     this.finished = () => (finished = true);
     this.worker.postMessage({ type: 'finish' } satisfies ToWriter);
     while (this.failure === undefined && !finished) await new Promise<void>((resolve) => (this.wake = resolve));
     await this.sinkChain;
-    await this.stop();
     this.check();
+    // Everything is written: the thread is let go without waiting for it to wind down.
+    this.stopping = true;
+    void this.worker.terminate();
+    return this.result;
   }
 
   /** Stops the thread; what it had not written is lost (the conversion failed). */
   async stop(): Promise<void> {
+    if (this.stopping) return;
     this.stopping = true;
     await this.worker.terminate();
   }
@@ -90,9 +118,11 @@ export class ThreadedWriter {
       return;
     }
     if (message.type === 'done') {
+      if (message.buffers !== undefined) this.pool.release(message.buffers);
       this.batches--;
       this.notify();
     } else if (message.type === 'finished') {
+      this.result = message.result;
       const finished = this.finished;
       this.finished = undefined;
       finished?.();
