@@ -13,8 +13,8 @@ export const PROVIDER_FILE_JOB_ATTEMPTS = 8;
  */
 export function providerFileJobsOn(queue: () => JobQueue): ProviderFileJobs {
   return {
-    async downloadProviderFile(job) {
-      await queue().enqueue('download-provider-file', job, { key: providerFileJobKey(job.credentialId, job.providerId), maxAttempts: PROVIDER_FILE_JOB_ATTEMPTS });
+    async downloadProviderFile(job, options = {}) {
+      await queue().enqueue('download-provider-file', job, { key: providerFileJobKey(job.credentialId, job.providerId), maxAttempts: PROVIDER_FILE_JOB_ATTEMPTS, ...(options.runAt === undefined ? {} : { runAt: options.runAt }) });
     },
   };
 }

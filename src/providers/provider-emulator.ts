@@ -85,7 +85,12 @@ export interface EmulatedMachineFile {
   readonly createdTime: string;
   readonly modifiedTime: string;
   readonly revision: number;
+  /** Absent: `upload`. */
+  readonly transfer?: EmulatedTransfer;
 }
+
+/** How a file's data reached the provider; see `listFiles`. */
+export type EmulatedTransfer = 'upload' | 'wireless';
 
 /** A change made through the sandbox control API, for emulators that push events. */
 export interface EmulatedChange {
@@ -114,13 +119,23 @@ export interface EmulatedOperationData {
   /** A boundary by id, active or not. */
   boundary(id: string): EmulatedBoundary | undefined;
   /** Files in (revision, creation) order, optionally of one organization, of some operations, and changed after a revision. */
-  listFiles(query: { organizationId?: string | undefined; fieldId?: string | undefined; operations?: readonly EmulatedOperationKind[] | undefined; afterRevision?: number | undefined; offset: number; limit: number }): { total: number; files: EmulatedMachineFile[] };
+  /**
+   * `transfer` narrows to how the data reached the provider: `upload`, a file uploaded to its file
+   * store (Deere's Files API), or `wireless`, data sent from the machine that exists only as the
+   * provider's processed field operation (Deere's field operations). Absent: every file.
+   */
+  listFiles(query: { organizationId?: string | undefined; fieldId?: string | undefined; operations?: readonly EmulatedOperationKind[] | undefined; transfer?: EmulatedTransfer | undefined; afterRevision?: number | undefined; offset: number; limit: number }): { total: number; files: EmulatedMachineFile[] };
   /** A file by its UUID or its decimal number. */
   file(id: string): EmulatedMachineFile | undefined;
   /** The file's bytes, made on demand (the same on every call); `format` asks for the same data in another format (an export). */
   fileBytes(file: EmulatedMachineFile, format?: EmulatedMachineFile['format']): Uint8Array;
   /** Calls `listener` after every change; returns the unsubscribe. */
   onChange(listener: (change: EmulatedChange) => void): () => void;
+  /**
+   * How many times each asynchronous export (Deere's `/fieldOps`) answers "still preparing"
+   * before it is ready; `undefined`: the emulator's own default.
+   */
+  readonly exportPendingAnswers?: number | undefined;
 }
 
 /** One sandbox account as its emulator sees it: the developer's app, the grower and their data. */

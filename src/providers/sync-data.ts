@@ -105,7 +105,15 @@ export interface DownloadResult {
   bytes: number;
   /** HTTP requests made (ranges, retries of an async export, the redirect's follow-up). */
   requests: number;
+  /**
+   * Set when the provider is still preparing the file (an asynchronous export answered "not yet"):
+   * nothing was written, and the provider documents waiting `retryAfterMs` before asking again.
+   */
+  pending?: { retryAfterMs: number } | undefined;
 }
+
+/** A file to download, as listed; `polls` counts the "not yet" answers of an asynchronous export so far. */
+export type DownloadRequest = Pick<SyncMachineFile, 'providerId' | 'size' | 'operationType'> & { polls?: number | undefined };
 
 /** The organization a listing reads, as the adapter listed it. */
 export type SyncScope = Pick<SyncOrganization, 'providerId' | 'connected'>;
@@ -127,8 +135,19 @@ export interface ProviderSync<Fields = Record<string, unknown>> {
   listBoundaries(credential: ProviderCredential<Fields>, ctx: AdapterContext, organization: SyncScope, field: Pick<SyncField, 'providerId' | 'activeBoundaryId'>): Promise<SyncBoundary[]>;
   /** Machine files, all or changed since `since`. */
   listFiles(credential: ProviderCredential<Fields>, ctx: AdapterContext, organization: SyncScope, options?: { since?: string | undefined }): SyncListing<SyncMachineFile>;
-  /** Streams a file's bytes into `sink`, in ranges where the provider serves them; never holds the whole file. */
-  downloadFile(credential: ProviderCredential<Fields>, ctx: AdapterContext, file: Pick<SyncMachineFile, 'providerId' | 'size' | 'operationType'>, sink: DownloadSink): Promise<DownloadResult>;
+  /**
+   * Machine data the provider lists per field only (John Deere's field operations), all of a
+   * field's or those changed since `since`; absent where every file is in `listFiles`. Their
+   * `providerId`s never collide with `listFiles`' and `downloadFile` takes both.
+   */
+  listFieldFiles?(credential: ProviderCredential<Fields>, ctx: AdapterContext, organization: SyncScope, field: Pick<SyncField, 'providerId'>, options?: { since?: string | undefined }): SyncListing<SyncMachineFile>;
+  /**
+   * Streams a file's bytes into `sink`, in ranges where the provider serves them; never holds the
+   * whole file. An asynchronous export asks once per call and answers `pending` while the
+   * provider prepares it, so the caller waits (a queued job, not a sleeping one); after the
+   * provider's last documented poll it fails `permanent`.
+   */
+  downloadFile(credential: ProviderCredential<Fields>, ctx: AdapterContext, file: DownloadRequest, sink: DownloadSink): Promise<DownloadResult>;
 }
 
 /**

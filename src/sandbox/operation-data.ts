@@ -14,6 +14,7 @@ import type {
   EmulatedMachineFile,
   EmulatedOperationData,
   EmulatedOperationKind,
+  EmulatedTransfer,
 } from '../providers/provider-emulator.js';
 import { machineFileBytes, machineFileSize, type MachineFileSpec, type SandboxCrop } from './machine-file-bytes.js';
 import { createSeededRandom, type SeededRandom } from './seeded-random.js';
@@ -54,6 +55,7 @@ export interface AddFileRequest {
   /** Logged positions; 51 bytes each in an ISOXML harvest or seeding log, so 100,000 make a 5 MB file. */
   points?: number | undefined;
   name?: string | undefined;
+  transfer?: EmulatedTransfer | undefined;
 }
 
 /** The most points an added file may have: its bytes are made whole on every download. */
@@ -68,6 +70,8 @@ export class SandboxOperationData implements EmulatedOperationData {
   /** Redrawn boundary id -> field id. */
   private readonly redrawnById = new Map<string, string>();
   private readonly listeners = new Set<(change: EmulatedChange) => void>();
+  /** Set through the control API (`POST /accounts/{id}/exports`); the emulator's default until then. */
+  exportPendingAnswers: number | undefined;
 
   /** Epoch ms of the scenario's oldest and newest file. */
   private readonly seasonStart: number;
@@ -113,7 +117,7 @@ export class SandboxOperationData implements EmulatedOperationData {
     return field === undefined ? undefined : this.boundaries(field.id).find((b) => b.id === id);
   }
 
-  listFiles(query: { organizationId?: string | undefined; fieldId?: string | undefined; operations?: readonly EmulatedOperationKind[] | undefined; afterRevision?: number | undefined; offset: number; limit: number }): { total: number; files: EmulatedMachineFile[] } {
+  listFiles(query: { organizationId?: string | undefined; fieldId?: string | undefined; operations?: readonly EmulatedOperationKind[] | undefined; transfer?: EmulatedTransfer | undefined; afterRevision?: number | undefined; offset: number; limit: number }): { total: number; files: EmulatedMachineFile[] } {
     const files: EmulatedMachineFile[] = [];
     let total = 0;
     const take = (make: () => EmulatedMachineFile) => {
@@ -127,6 +131,8 @@ export class SandboxOperationData implements EmulatedOperationData {
       for (let i = fieldIndex ?? 0; i < this.scenarioFileCount; i += fieldIndex === undefined ? 1 : this.fields.length) {
         if (query.organizationId !== undefined && this.fields[i % this.fields.length]!.organizationId !== query.organizationId) continue;
         if (query.operations !== undefined && !query.operations.includes(this.scenarioOperation(i))) continue;
+        // [I] Every third scenario file came by wireless transfer: a provider operation, not an uploaded file.
+        if (query.transfer !== undefined && (i % 3 === 2 ? 'wireless' : 'upload') !== query.transfer) continue;
         take(() => this.scenarioFile(i).file);
       }
     }
@@ -135,6 +141,7 @@ export class SandboxOperationData implements EmulatedOperationData {
       if (query.fieldId !== undefined && file.fieldId !== query.fieldId) continue;
       if (query.afterRevision !== undefined && file.revision <= query.afterRevision) continue;
       if (query.operations !== undefined && !query.operations.includes(file.operation)) continue;
+      if (query.transfer !== undefined && (file.transfer ?? 'upload') !== query.transfer) continue;
       take(() => file);
     }
     return { total, files };
@@ -186,6 +193,7 @@ export class SandboxOperationData implements EmulatedOperationData {
       createdTime: time,
       modifiedTime: time,
       revision,
+      ...(request.transfer === 'wireless' ? { transfer: 'wireless' as const } : {}),
     };
     this.added.push({ file, spec });
     this.addedById.set(file.id, k);

@@ -92,10 +92,20 @@ const AddFileBody = Type.Object({
   operation: Type.Optional(Type.Union([Type.Literal('harvest'), Type.Literal('seeding'), Type.Literal('application'), Type.Literal('tillage')])),
   points: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ADDED_FILE_POINTS, description: 'Logged positions (ISOXML: about 50 bytes each); 120 when left out.' })),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  transfer: Type.Optional(
+    Type.Union([Type.Literal('upload'), Type.Literal('wireless')], {
+      description: "How the data reached the provider: 'upload' (default), a file in the provider's file store (John Deere's Files API); 'wireless', sent from the machine, so only a processed field operation (John Deere's field operations).",
+    }),
+  ),
 });
 type AddFileBody = Static<typeof AddFileBody>;
 
 const AddedFile = Type.Object({ id: Type.String(), number: Type.String(), fieldId: Type.String(), organizationId: Type.String(), name: Type.String(), format: Type.String(), operation: Type.String(), size: Type.Integer(), revision: Type.Integer() });
+
+const ExportsBody = Type.Object({
+  pendingAnswers: Type.Integer({ minimum: 0, maximum: 1_000_000, description: "How many times each asynchronous export (John Deere's /fieldOps) answers 202 before its 307; a large number makes exports that never finish." }),
+});
+type ExportsBody = Static<typeof ExportsBody>;
 
 const FieldIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }), fieldId: Type.String({ minLength: 1, maxLength: 100 }) });
 type FieldIdParams = Static<typeof FieldIdParams>;
@@ -232,6 +242,15 @@ const controlRoutes: FastifyPluginAsync<SandboxRoutesOptions> = async (app, { pr
       const boundary = operationOf(account).changeBoundary(request.params.fieldId, request.body.geometry?.coordinates, store.now());
       reply.code(201);
       return { id: boundary.id, fieldId: boundary.fieldId, revision: boundary.revision, areaHectares: boundary.areaHectares };
+    },
+  );
+
+  app.post<{ Params: AccountIdParams; Body: ExportsBody }>(
+    '/accounts/:id/exports',
+    { schema: { tags, summary: "Set how long a sandbox account's asynchronous exports stay in preparation (counted in 202 answers per export).", params: AccountIdParams, body: ExportsBody, response: { 200: ExportsBody } } },
+    async (request) => {
+      operationOf(owned(request)).exportPendingAnswers = request.body.pendingAnswers;
+      return { pendingAnswers: request.body.pendingAnswers };
     },
   );
 

@@ -256,6 +256,7 @@ export function createServices(storage: Storage, options: ServicesOptions): Serv
     batches: batchRows,
     blobs,
     jobs: files?.jobs ?? { processBatch: async () => {} },
+    downloads: options.sync?.files,
     machineFiles,
     clock,
   });

@@ -7,6 +7,10 @@
  * Exactly once: the batch is keyed by its natural key (user, provider, provider file id, version),
  * with a unique index, and its id is derived from that key, so a rerun, a duplicate job or two
  * workers racing on one file all end with one batch and one set of files.
+ *
+ * An asynchronous export (John Deere's field operations) is asked once per run: while the provider
+ * prepares it, the job queues itself again for the provider's documented wait and ends, so no
+ * worker sleeps through the wait; after the provider's last poll the file fails with the reason.
  */
 import crypto from 'node:crypto';
 import { nowIso, type BatchRecord, type ProviderFileSource } from '../domain/index.js';
@@ -25,12 +29,17 @@ import { syncOf } from './sync.js';
 /** What the sync hands the download job: the listed file as the adapter gave it, and where it was found. */
 export interface ProviderFileJob extends Pick<SyncMachineFile, 'providerId' | 'organizationId' | 'name' | 'format' | 'size' | 'operationType' | 'version'> {
   credentialId: string;
+  /** "Still preparing" answers of the file's asynchronous export so far; absent on the sync's first queueing. */
+  polls?: number | undefined;
 }
 
 /** What the sync asks of the queue; `jobs/provider-file-jobs.ts` implements it. */
 export interface ProviderFileJobs {
-  /** Makes sure one download of the file is pending (keyed per credential and provider file). */
-  downloadProviderFile(job: ProviderFileJob): Promise<void>;
+  /**
+   * Makes sure one download of the file is pending (keyed per credential and provider file), due
+   * at `runAt` (default now): a download waiting for an export queues itself again this way.
+   */
+  downloadProviderFile(job: ProviderFileJob, options?: { runAt?: Date }): Promise<void>;
 }
 
 /** What a download did, with the reason: a decision a test and a log line can read. */
@@ -39,13 +48,17 @@ export type DownloadOutcome =
   | { done: 'already-stored'; batchId: string }
   | { done: 'lost-race'; batchId: string }
   | { done: 'failed'; batchId: string; reason: string }
+  /** The provider is still preparing the file: the download is queued again for `runAt`, its `polls`-th wait. */
+  | { done: 'pending'; batchId: string; polls: number; runAt: Date }
   | { done: 'skipped'; reason: 'credential-gone' | 'provider-cannot-sync' };
 
 export interface ProviderFileDownloads {
   /**
    * Downloads and hands over one file. A transient provider failure throws (the queue retries
    * with backoff); a permanent one, or any failure on the `finalAttempt`, marks the file failed
-   * with the reason and returns.
+   * with the reason and returns. A file the provider is still preparing (an asynchronous export)
+   * is not waited for: the job is queued again under its key for when the provider says to ask
+   * again, with its polls counted, and this run ends.
    */
   download(job: ProviderFileJob, options?: { signal?: AbortSignal | undefined; finalAttempt?: boolean }): Promise<DownloadOutcome>;
 }
@@ -57,6 +70,8 @@ export interface ProviderFileDownloadsOptions {
   batches: Pick<MachineFileBatchesRepository, 'findProviderFile' | 'insertProviderFile'>;
   blobs: BlobStore;
   jobs: Pick<MachineFileJobs, 'processBatch'>;
+  /** Where a download waiting for an export queues itself again; absent: such a download fails as transient. */
+  downloads?: ProviderFileJobs | undefined;
   machineFiles: Pick<MachineFilesService, 'failBatch'>;
   clock?: () => number;
 }
@@ -114,17 +129,21 @@ export function providerFileDownloads(deps: ProviderFileDownloadsOptions): Provi
         };
       };
 
-      let bytes: number;
+      let downloaded: { bytes: number; pending?: { retryAfterMs: number } | undefined };
       try {
-        bytes = await deps.credentials.withAccessToken(record.id, async (credential, ctx) => {
+        downloaded = await deps.credentials.withAccessToken(record.id, async (credential, ctx) => {
           options.signal?.throwIfAborted();
           const polite = politeContext(ctx, { provider, credential, signal: options.signal });
           // Written to a temporary blob and renamed into place on commit: a download cut short
           // leaves nothing under the key, and a rerun starts it again.
           const writer = await blobs.createWriter(blobKeys.upload(record.userId, batchId));
           try {
-            await adapter.downloadFile(credential, polite, { providerId: job.providerId, size: job.size, operationType: job.operationType }, writer);
-            return (await writer.commit()).size;
+            const result = await adapter.downloadFile(credential, polite, { providerId: job.providerId, size: job.size, operationType: job.operationType, polls: job.polls ?? 0 }, writer);
+            if (result.pending !== undefined) {
+              await writer.abort();
+              return { bytes: 0, pending: result.pending };
+            }
+            return { bytes: (await writer.commit()).size };
           } catch (error) {
             await writer.abort();
             throw error;
@@ -141,6 +160,16 @@ export function providerFileDownloads(deps: ProviderFileDownloadsOptions): Provi
         if (await batches.insertProviderFile(batchOf(0))) await deps.machineFiles.failBatch(batchId, reason);
         return { done: 'failed', batchId, reason };
       }
+
+      if (downloaded.pending !== undefined) {
+        if (deps.downloads === undefined) throw new Error(`${providerName} is still preparing ${job.name} (provider file ${job.providerId}) and this process cannot queue the download again; retrying.`);
+        const polls = (job.polls ?? 0) + 1;
+        const runAt = new Date(clock() + downloaded.pending.retryAfterMs);
+        // Same key: this running job completes, and the queued one is the file's only pending download.
+        await deps.downloads.downloadProviderFile({ ...job, polls }, { runAt });
+        return { done: 'pending', batchId, polls, runAt };
+      }
+      const bytes = downloaded.bytes;
 
       if (!(await batches.insertProviderFile(batchOf(bytes)))) {
         // Another worker stored the same file first; its batch and the blob (the same bytes

@@ -9,46 +9,40 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatedMachineFile, EmulatedOrganization } from '../providers/provider-emulator.js';
 import type { Provider } from '../providers/provider.js';
 import { providers } from '../providers/registry.js';
-import type { SyncOperationType } from '../providers/sync-data.js';
+import { DEERE_FIELD_OPERATION_PREFIX } from '../providers/john-deere/sync.js';
 import { testDatabases } from '../storage/testing/test-databases.js';
 import type { SyncRun } from '../storage/repositories/sync.js';
 import { startApiHarness, type ApiHarness } from '../api/testing/api-harness.js';
 import type { DownloadOutcome } from './provider-file-downloads.js';
 import { runsReaching as runsReachingOf } from './testing/sync-runs.js';
+import { CONFIGS_API, FIELDS_API, FILES_API, OPERATION_TYPES, USERS_API, filesSettled as filesSettledOf, type ProviderFileView } from './testing/provider-files.js';
 
 const databases = await testDatabases();
-const users = '/services/usermanagement/api/users';
-const configs = '/services/config/api/configs';
-const filesApi = '/services/operations/api/files';
-const fieldsApi = '/services/fields/api';
 
-/** The sandbox's operations as the providers' file listings map them. */
-const OPERATION_TYPES: Record<EmulatedMachineFile['operation'], SyncOperationType> = { harvest: 'harvested', seeding: 'planted', application: 'applied', tillage: 'tillage' };
 
-interface FileView {
-  id: string;
-  origin: string;
-  provider: string;
-  providerFileId?: string;
-  status: string;
-  batchId?: string;
-  fileName: string;
-}
+type FileView = ProviderFileView;
+
+type ListedView = { operation: { listFiles(query: { transfer?: 'upload' | 'wireless'; offset: number; limit: number }): { files: EmulatedMachineFile[] } } };
 
 /**
- * How each provider lists the account's files: Deere per connected organization with its decimal
- * file ids; Climate by layer (harvested, planted, applied: no tillage layer) with the UUIDs.
+ * How each provider lists the account's files: Deere per connected organization, the uploaded
+ * ones from its Files API with their decimal ids, the ones sent wirelessly as field operations
+ * (`fieldOperation:<id>`, exported as shapefiles; sync-field-operations.integration.test.ts
+ * follows those exports); Climate by layer (harvested, planted, applied: no tillage layer) with the UUIDs.
  */
 const PROVIDERS = [
   {
     providerId: 'john-deere',
     idOf: (f: EmulatedMachineFile) => f.number,
-    lists: (f: EmulatedMachineFile, connected: ReadonlySet<string>) => connected.has(f.organizationId),
+    expectedIds: (view: ListedView, connected: ReadonlySet<string>) => [
+      ...view.operation.listFiles({ transfer: 'upload', offset: 0, limit: 1000 }).files.filter((f) => connected.has(f.organizationId)).map((f) => f.number),
+      ...view.operation.listFiles({ transfer: 'wireless', offset: 0, limit: 1000 }).files.filter((f) => connected.has(f.organizationId)).map((f) => `${DEERE_FIELD_OPERATION_PREFIX}${f.id}`),
+    ],
   },
   {
     providerId: 'climate-field-view',
     idOf: (f: EmulatedMachineFile) => f.id,
-    lists: (f: EmulatedMachineFile) => f.operation !== 'tillage',
+    expectedIds: (view: ListedView) => view.operation.listFiles({ offset: 0, limit: 1000 }).files.filter((f) => f.operation !== 'tillage').map((f) => f.id),
   },
 ];
 
@@ -66,16 +60,7 @@ describe.each(databases)('provider machine files through the sync on $name', (da
     return r.json();
   };
   const runsReaching = (credentialId: string, count: number) => runsReachingOf(h, credentialId, count);
-  /** The user's files once `count` are there and none is still processing; fails with what was seen. */
-  const filesSettled = async (userId: string, count: number): Promise<FileView[]> => {
-    let files: FileView[] = [];
-    for (let i = 0; i < 1200; i++) {
-      files = await get(`${filesApi}?leafUserId=${userId}&size=100`);
-      if (files.length >= count && files.every((f) => f.status !== 'processing')) return files;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`expected ${count} settled files of user ${userId}, found ${JSON.stringify(files.map((f) => [f.providerFileId, f.status]))}`);
-  };
+  const filesSettled = (userId: string, count: number) => filesSettledOf(h, userId, count);
   const rowCounts = async (userId: string) => ({
     batches: Number((await h.storage.db.selectFrom('machine_file_batches').select((eb) => eb.fn.countAll<number | string>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow()).n),
     files: Number((await h.storage.db.selectFrom('machine_files').select((eb) => eb.fn.countAll<number | string>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow()).n),
@@ -84,18 +69,20 @@ describe.each(databases)('provider machine files through the sync on $name', (da
   /** A user with a configuration, a sandbox account of the provider, and its credentials POSTed. */
   const connect = async (providerId: string, configuration: Record<string, unknown>) => {
     const provider = (providers as Readonly<Record<string, Provider>>)[providerId]!;
-    const userId: string = (await h.request({ method: 'POST', url: users, payload: { name: 'grower' } })).json().id;
-    const configured = await h.request({ method: 'POST', url: `${configs}/${userId}`, payload: configuration });
+    const userId: string = (await h.request({ method: 'POST', url: USERS_API, payload: { name: 'grower' } })).json().id;
+    const configured = await h.request({ method: 'POST', url: `${CONFIGS_API}/${userId}`, payload: configuration });
     expect(configured.statusCode, configured.body).toBeLessThan(300);
     const account = await h.request({ method: 'POST', url: '/sandbox/api/accounts', payload: { provider: providerId } });
     expect(account.statusCode).toBe(201);
-    const posted = await h.request({ method: 'POST', url: `${users}/${userId}/${provider.credentialsPath}`, payload: account.json().credentials });
+    // Deere's field operation exports ready at once: here they are files like the others.
+    if (providerId === 'john-deere') expect((await h.request({ method: 'POST', url: `/sandbox/api/accounts/${account.json().id}/exports`, payload: { pendingAnswers: 0 } })).statusCode).toBe(200);
+    const posted = await h.request({ method: 'POST', url: `${USERS_API}/${userId}/${provider.credentialsPath}`, payload: account.json().credentials });
     expect(posted.statusCode, posted.body).toBe(201);
     return { provider, userId, accountId: account.json().id as string, credentialId: posted.json().id as string };
   };
   const syncAgain = async (userId: string, credentialId: string): Promise<SyncRun> => {
     const before = (await h.services.sync.listRuns(credentialId)).length;
-    expect((await h.request({ method: 'POST', url: `${fieldsApi}/users/${userId}/fields/sync`, payload: {} })).statusCode).toBe(202);
+    expect((await h.request({ method: 'POST', url: `${FIELDS_API}/users/${userId}/fields/sync`, payload: {} })).statusCode).toBe(202);
     const [run] = await runsReaching(credentialId, before + 1);
     return run!;
   };
@@ -105,7 +92,7 @@ describe.each(databases)('provider machine files through the sync on $name', (da
     return added.json() as Pick<EmulatedMachineFile, 'id' | 'number' | 'organizationId' | 'name' | 'size' | 'operation'>;
   };
 
-  describe.each(PROVIDERS)('$providerId', ({ providerId, idOf, lists }) => {
+  describe.each(PROVIDERS)('$providerId', ({ providerId, idOf, expectedIds }) => {
     const state = {} as { userId: string; accountId: string; credentialId: string; expected: string[]; files: FileView[] };
 
     it("lists the account's machine files in GET /files with origin provider, each processed by the pipeline, after credentials are POSTed", async () => {
@@ -118,7 +105,7 @@ describe.each(databases)('provider machine files through the sync on $name', (da
 
       const view = h.sandboxStore!.get(state.accountId)!.view;
       const organizations = new Set(view.organizations.filter((o: EmulatedOrganization) => o.connected || !connected.provider.capabilities.hasOrganizations).map((o) => o.id));
-      state.expected = view.operation.listFiles({ offset: 0, limit: 1000 }).files.filter((f) => lists(f, organizations)).map(idOf).sort();
+      state.expected = expectedIds(view, organizations).sort();
       expect(state.expected.length).toBeGreaterThan(0);
       expect(run!.counts.files).toEqual({ created: state.expected.length, updated: 0, unchanged: 0, deleted: 0 });
 
@@ -126,7 +113,7 @@ describe.each(databases)('provider machine files through the sync on $name', (da
       expect([...new Set(files.map((f) => f.providerFileId))].sort()).toEqual(state.expected);
       expect(files.length).toBe(state.expected.length);
       for (const file of files) {
-        const steps = await get(`${filesApi}/${file.id}/status`);
+        const steps = await get(`${FILES_API}/${file.id}/status`);
         expect(file).toMatchObject({ origin: 'provider', provider: connected.provider.apiName });
         expect(file.batchId).toBeUndefined();
         // Downloaded whole, then converted step by step, as a real grower's exports are.
@@ -135,13 +122,13 @@ describe.each(databases)('provider machine files through the sync on $name', (da
       }
       expect(files.every((f) => f.status === 'processed'), JSON.stringify(files.map((f) => [f.fileName, f.status]))).toBe(true);
       // The provider filter finds them, and no other provider's.
-      expect(await get(`${filesApi}?leafUserId=${state.userId}&provider=${connected.provider.apiName}&size=100`)).toHaveLength(files.length);
-      expect(await get(`${filesApi}?leafUserId=${state.userId}&provider=Trimble&size=100`)).toHaveLength(0);
-      expect(await get(`${filesApi}?leafUserId=${state.userId}&origin=provider&size=100`)).toHaveLength(files.length);
-      const processed = files.find((f) => f.status === 'processed')!;
-      expect((await get(`${filesApi}/${processed.id}/status`)).standardGeojson).toEqual({ status: 'processed', message: 'ok' });
+      expect(await get(`${FILES_API}?leafUserId=${state.userId}&provider=${connected.provider.apiName}&size=100`)).toHaveLength(files.length);
+      expect(await get(`${FILES_API}?leafUserId=${state.userId}&provider=Trimble&size=100`)).toHaveLength(0);
+      expect(await get(`${FILES_API}?leafUserId=${state.userId}&origin=provider&size=100`)).toHaveLength(files.length);
+      const processed = files.find((f) => f.status === 'processed' && !f.providerFileId!.startsWith(DEERE_FIELD_OPERATION_PREFIX))!;
+      expect((await get(`${FILES_API}/${processed.id}/status`)).standardGeojson).toEqual({ status: 'processed', message: 'ok' });
       // The original download is the provider's bytes.
-      const original = await h.request({ method: 'GET', url: `${filesApi}/${processed.id}/download/originalFile` });
+      const original = await h.request({ method: 'GET', url: `${FILES_API}/${processed.id}/download/originalFile` });
       expect(original.statusCode).toBe(200);
       const emulated = view.operation.file(processed.providerFileId!)!;
       expect(Buffer.compare(original.rawPayload, Buffer.from(view.operation.fileBytes(emulated)))).toBe(0);
@@ -206,7 +193,7 @@ describe.each(databases)('provider machine files through the sync on $name', (da
     expect((outcome as { reason: string }).reason).toMatch(/Downloading gone\.zip \(provider file .+\) from .+ failed: /);
     const [file] = await filesSettled(userId, 1);
     expect(file).toMatchObject({ origin: 'provider', status: 'failed', providerFileId: job.providerId, fileName: 'gone.zip' });
-    const steps = await get(`${filesApi}/${file!.id}/status`);
+    const steps = await get(`${FILES_API}/${file!.id}/status`);
     expect(steps.originalFile).toEqual({ status: 'failed', message: (outcome as { reason: string }).reason });
     // A second run of the job finds the failure recorded and changes nothing.
     expect((await h.services.providerFiles.download(job)).done).toBe('already-stored');
@@ -218,7 +205,7 @@ describe.each(databases)('provider machine files through the sync on $name', (da
     const { userId, accountId, credentialId } = await connect('climate-field-view', { customDataSync: true });
     const [run] = await runsReaching(credentialId, 1);
     expect(run!.status).toBe('SUCCEEDED');
-    const fields: { id: string; providerFieldId: string; status: string }[] = await get(`${fieldsApi}/users/${userId}/fields?size=1000`);
+    const fields: { id: string; providerFieldId: string; status: string }[] = await get(`${FIELDS_API}/users/${userId}/fields?size=1000`);
     expect(fields.length).toBeGreaterThan(0);
     expect(fields.every((f) => f.status === 'PREVIEW')).toBe(true);
     expect(run!.counts.files).toMatchObject({ created: 0, updated: 0 });
@@ -230,7 +217,7 @@ describe.each(databases)('provider machine files through the sync on $name', (da
     const view = h.sandboxStore!.get(accountId)!.view;
     const listed = view.operation.listFiles({ offset: 0, limit: 1000 }).files.filter((f) => f.operation !== 'tillage');
     const target = fields.find((f) => listed.some((file) => file.fieldId === f.providerFieldId))!;
-    const enabled = await h.request({ method: 'POST', url: `${fieldsApi}/users/${userId}/fields/${target.id}/enableSync`, payload: {} });
+    const enabled = await h.request({ method: 'POST', url: `${FIELDS_API}/users/${userId}/fields/${target.id}/enableSync`, payload: {} });
     expect(enabled.statusCode, enabled.body).toBe(200);
     const next = await syncAgain(userId, credentialId);
     expect(next.status, JSON.stringify(next.errors)).toBe('SUCCEEDED');

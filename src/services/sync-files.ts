@@ -9,6 +9,9 @@
  * What was decided is remembered per file (`sync_records`, kind `file`) at the file's version, so
  * a re-sync with nothing changed queues nothing. The cursor moves only after the whole listing
  * was read and every job of it queued; the engine saves it at the end of the run.
+ *
+ * Where the provider lists some machine data per field only (John Deere's field operations), those
+ * become files the same way, listed for the fields that changed (`syncFieldFiles`).
  */
 import type { CredentialRecord, ConfigurationValues } from '../domain/index.js';
 import type { AdapterContext, ProviderCredential } from '../providers/provider.js';
@@ -18,7 +21,7 @@ import type { ConfigurationsService } from './configurations.js';
 import { providerFileBatchId, type ProviderFileJobs } from './provider-file-downloads.js';
 
 export interface SyncFilesOptions {
-  sync: Pick<SyncRepository, 'records' | 'saveRecord' | 'previewProviderFieldIds'>;
+  sync: Pick<SyncRepository, 'records' | 'saveRecord' | 'deleteRecord' | 'previewProviderFieldIds'>;
   configurations: Pick<ConfigurationsService, 'getUser'>;
   jobs: ProviderFileJobs;
   clock?: () => number;
@@ -85,6 +88,13 @@ export function monthsBefore(now: number, months: number): number {
 
 const zero = (): SyncCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0 });
 
+/**
+ * `sync_records` kind of the per-field listings (`ProviderSync.listFieldFiles`): per provider field,
+ * `version` is the field's version when its files were last listed and `localId` that listing's
+ * change cursor ('' when the provider gave none).
+ */
+export const FIELD_FILES_KIND = 'field-files';
+
 export function syncFilesStep(deps: SyncFilesOptions): SyncFilesStep {
   const clock = deps.clock ?? Date.now;
   return {
@@ -95,27 +105,25 @@ export function syncFilesStep(deps: SyncFilesOptions): SyncFilesStep {
       // Off: nothing is listed and the cursor stays, so turning it on resumes where files stopped.
       if (!configuration.operationsAutoSync) return;
 
-      const since = run.cursors[organization.providerId]?.['files'];
-      const listing = input.adapter.listFiles(input.credential, input.ctx, organization, { since });
       const known = await deps.sync.records(record.id, 'file');
       const rules = {
         notBefore: monthsBefore(clock(), configuration.operationsProcessingRange),
         previewFields: configuration.customDataSync ? await deps.sync.previewProviderFieldIds(record.userId, input.providerName) : new Set<string>(),
       };
-      for await (const file of listing.items) {
+      const take = async (file: SyncMachineFile) => {
         input.signal?.throwIfAborted();
         await input.keepLease?.();
         const previous = known.get(file.providerId);
         const decision = decideFile(file, previous, rules);
         if (decision.reason === 'unchanged') {
           counts.unchanged += 1;
-          continue;
+          return;
         }
         if (!decision.fetch) {
           // Still waiting for its PREVIEW fields, as last time: nothing to write.
-          if (decision.reason === 'preview' && previous?.version === file.version) continue;
+          if (decision.reason === 'preview' && previous?.version === file.version) return;
           await deps.sync.saveRecord(record.id, 'file', file.providerId, { version: file.version, localId: decision.reason === 'preview' ? SKIPPED_PREVIEW : SKIPPED_OUT_OF_RANGE });
-          continue;
+          return;
         }
         await deps.jobs.downloadProviderFile({
           credentialId: record.id,
@@ -129,11 +137,50 @@ export function syncFilesStep(deps: SyncFilesOptions): SyncFilesStep {
         });
         // After the job is queued: a run that dies in between lists the file again and queues it
         // once more under the same job key, which replaces the pending job instead of adding one.
-        await deps.sync.saveRecord(record.id, 'file', file.providerId, { version: file.version, localId: providerFileBatchId(record.userId, input.providerName, file.providerId, file.version) });
+        const saved = { version: file.version, localId: providerFileBatchId(record.userId, input.providerName, file.providerId, file.version) };
+        await deps.sync.saveRecord(record.id, 'file', file.providerId, saved);
+        known.set(file.providerId, saved);
         counts[decision.reason === 'new' ? 'created' : 'updated'] += 1;
-      }
+      };
+
+      const since = run.cursors[organization.providerId]?.['files'];
+      const listing = input.adapter.listFiles(input.credential, input.ctx, organization, { since });
+      for await (const file of listing.items) await take(file);
       const cursor = listing.cursor();
       if (cursor !== undefined) run.cursors[organization.providerId] = { ...(run.cursors[organization.providerId] ?? {}), files: cursor };
+
+      if (input.adapter.listFieldFiles !== undefined) await syncFieldFiles(input, input.adapter.listFieldFiles.bind(input.adapter), rules.previewFields, take);
     },
   };
+
+  /**
+   * Files the provider lists per field only (Deere's field operations have no organization-wide
+   * listing, providers.md 1.6). Listing every field on every run would cost a call per field even
+   * when nothing changed, so a field is listed only when it has no listing yet or its version
+   * changed since its last one (from its own change cursor, so only new files come). The price: a
+   * file added to a field that did not change waits for the field's next change.
+   */
+  async function syncFieldFiles(input: SyncFilesInput, listFieldFiles: NonNullable<ProviderSync['listFieldFiles']>, previewFields: ReadonlySet<string>, take: (file: SyncMachineFile) => Promise<void>): Promise<void> {
+    const { record, organization } = input;
+    const fields = await deps.sync.records(record.id, 'field');
+    const listed = await deps.sync.records(record.id, FIELD_FILES_KIND);
+    // The engine keeps a synced field's local id as `<organization>/<id>`.
+    const prefix = `${organization.providerId}/`;
+    for (const [fieldId, field] of fields) {
+      if (!field.localId.startsWith(prefix)) continue;
+      // customDataSync: a PREVIEW field's files wait; once enabled, it has no listing yet and gets a full one.
+      if (previewFields.has(fieldId)) continue;
+      const previous = listed.get(fieldId);
+      if (previous?.version === field.version) continue;
+      input.signal?.throwIfAborted();
+      await input.keepLease?.();
+      const listing = listFieldFiles(input.credential, input.ctx, organization, { providerId: fieldId }, { since: previous?.localId === '' ? undefined : previous?.localId });
+      for await (const file of listing.items) await take(file);
+      await deps.sync.saveRecord(record.id, FIELD_FILES_KIND, fieldId, { version: field.version, localId: listing.cursor() ?? '' });
+    }
+    // Listings of fields no longer synced are dropped, so a field that comes back is listed in full.
+    for (const fieldId of listed.keys()) {
+      if (!fields.has(fieldId)) await deps.sync.deleteRecord(record.id, FIELD_FILES_KIND, fieldId);
+    }
+  }
 }

@@ -23,6 +23,7 @@ import { fieldOperationJobsOn } from '../../jobs/field-operation-jobs.js';
 import { syncJobsOn } from '../../jobs/sync-jobs.js';
 import { providerFileJobsOn } from '../../jobs/provider-file-jobs.js';
 import type { JobQueue } from '../../jobs/queue.js';
+import type { ProviderFileJobs } from '../../services/provider-file-downloads.js';
 import { createTasks } from '../../jobs/tasks/index.js';
 
 export interface ApiHarness {
@@ -76,6 +77,11 @@ export interface ApiHarnessOptions {
    * `/webhooks/provider-events`). Off by default: deliveries queue syncs that tests counting runs do not expect.
    */
   events?: boolean;
+  /**
+   * Wraps the sync's download jobs as the services queue them: a test sees when a download waiting
+   * for a provider's export queued itself again, and may bring it forward instead of waiting.
+   */
+  providerFileJobs?: (queued: ProviderFileJobs) => ProviderFileJobs;
 }
 
 export async function startApiHarness(database: TestDatabase, options: ApiHarnessOptions = {}): Promise<ApiHarness> {
@@ -99,7 +105,7 @@ export async function startApiHarness(database: TestDatabase, options: ApiHarnes
       ...(options.blobs === undefined ? {} : { blobs: options.blobs }),
     },
     fieldOperations: { jobs: fieldOperationJobsOn(() => queue) },
-    sync: { jobs: options.sync === true ? syncJobsOn(() => queue) : { syncCredential: async () => {} }, files: providerFileJobsOn(() => queue) },
+    sync: { jobs: options.sync === true ? syncJobsOn(() => queue) : { syncCredential: async () => {} }, files: (options.providerFileJobs ?? ((queued) => queued))(providerFileJobsOn(() => queue)) },
     syncEvents: { subscribe: options.events === true },
   });
   const sandboxStore = options.sandbox === true ? new SandboxAccountStore() : undefined;

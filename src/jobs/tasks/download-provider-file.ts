@@ -13,6 +13,8 @@ export const DownloadProviderFilePayload = Type.Object({
   size: Type.Number({ minimum: 0 }),
   operationType: Type.Optional(Type.Union([Type.Literal('harvested'), Type.Literal('planted'), Type.Literal('applied'), Type.Literal('tillage'), Type.Literal('other')])),
   version: Type.String(),
+  /** "Still preparing" answers of an asynchronous export so far: the job queued itself again after each. */
+  polls: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 
 /**

@@ -40,7 +40,10 @@ interface Subscription {
   createdTime: string;
 }
 
-/** [I] How many times an export answers 202 before its 307: enough for a client to show it polls. */
+/**
+ * [I] How many times an export answers 202 before its 307: enough for a client to show it polls.
+ * A sandbox account may set its own (`EmulatedOperationData.exportPendingAnswers`).
+ */
 export const EXPORT_PENDING_ANSWERS = 2;
 const exportAttempts = new WeakMap<EmulatedOperationData, Map<string, number>>();
 
@@ -206,7 +209,8 @@ export async function registerSyncRoutes(app: FastifyInstance, ctx: EmulatorCont
     const size = Math.min(MAX_PAGE_SIZE, Math.max(1, Number.parseInt(stringOf(query['itemLimit']) ?? String(COLLECTION_PAGE_SIZE), 10) || COLLECTION_PAGE_SIZE));
     // The signature is taken before the page is read: a change while listing is in the next listing.
     const signature = encodeSignature(account.operation.revision());
-    const { total, files } = account.operation.listFiles({ organizationId: organization.id, afterRevision: since, offset, limit: size });
+    // Data sent wirelessly from the machine is a field operation only, not a file (see `listFiles`).
+    const { total, files } = account.operation.listFiles({ organizationId: organization.id, transfer: 'upload', afterRevision: since, offset, limit: size });
     const path = `${API}/organizations/${organization.number}/files`;
     const links = [link('self', ctx.publicUrl(request, pageUrl(path, query, offset, size)))];
     if (offset + size < total) links.push(link('nextPage', ctx.publicUrl(request, pageUrl(path, query, offset + size, size))));
@@ -280,7 +284,7 @@ export async function registerSyncRoutes(app: FastifyInstance, ctx: EmulatorCont
     const since = signatureOf(request);
     if (since === null) return badSignature(reply);
     const signature = encodeSignature(account.operation.revision());
-    const { files } = account.operation.listFiles({ fieldId: field.id, afterRevision: since, offset: 0, limit: Number.MAX_SAFE_INTEGER });
+    const { files } = account.operation.listFiles({ fieldId: field.id, transfer: 'wireless', afterRevision: since, offset: 0, limit: Number.MAX_SAFE_INTEGER });
     const values = files.map((file) => fieldOperationJson(ctx, request, file));
     reply.header('x-deere-signature', signature);
     return sendPage(ctx, request, reply, `${API}/organizations/${organization.number}/fields/${field.id}/fieldOperations`, values, COLLECTION_PAGE_SIZE);
@@ -298,7 +302,7 @@ export async function registerSyncRoutes(app: FastifyInstance, ctx: EmulatorCont
     const attempts = exportAttemptsOf(account.operation);
     const seen = (attempts.get(file.id) ?? 0) + 1;
     attempts.set(file.id, seen);
-    if (seen <= EXPORT_PENDING_ANSWERS) return reply.code(202).type(DEERE_MEDIA_TYPE).send();
+    if (seen <= (account.operation.exportPendingAnswers ?? EXPORT_PENDING_ANSWERS)) return reply.code(202).type(DEERE_MEDIA_TYPE).send();
     const expires = Math.floor(Date.now() / 1000) + BLOB_URL_SECONDS;
     const blobPath = `${BLOBS}/${encodeURIComponent(account.app.clientId)}/fieldOps/${file.id}`;
     const params = new URLSearchParams({ expires: String(expires), signature: signBlob(blobPath, expires) });

@@ -2,7 +2,8 @@
  * What a sync reads from John Deere, on the wire (with `client.ts`, the only files that know
  * Deere's URLs): clients, farms and fields of an organization, each field's boundaries converted
  * to GeoJSON, and the organization's files, listed over `nextPage` links with `x-deere-signature`
- * as the change cursor (providers.md 1.2), and downloaded in `Range` chunks (1.6).
+ * as the change cursor (providers.md 1.2), and downloaded in `Range` chunks (1.6); and each
+ * field's operations, listed per field and exported as shapefiles asynchronously (1.6).
  */
 import crypto from 'node:crypto';
 import { ProviderError } from '../provider-error.js';
@@ -255,7 +256,9 @@ export const johnDeereSync: ProviderSync<JohnDeereCredentialFields> = {
   listFields: listDeereFields,
   listBoundaries: listDeereBoundaries,
   listFiles: listDeereFiles,
-  downloadFile: (credential, ctx, file, sink) => downloadDeereFile(credential, ctx, file, sink),
+  listFieldFiles: listDeereFieldOperationFiles,
+  downloadFile: (credential, ctx, file, sink) =>
+    file.providerId.startsWith(DEERE_FIELD_OPERATION_PREFIX) ? downloadDeereFieldOperation(credential, ctx, file.providerId.slice(DEERE_FIELD_OPERATION_PREFIX.length), file.polls ?? 0, sink) : downloadDeereFile(credential, ctx, file, sink),
 };
 
 function linksOf(value: unknown): DeereLink[] {
@@ -289,7 +292,10 @@ export interface DeereFieldOperation {
   providerId: string;
   fieldId: string;
   operationType: SyncOperationType;
+  /** Deere's `fieldOperationType` as given (`harvest`, `seeding`, ...). */
+  fieldOperationType: string | undefined;
   cropSeason: string | undefined;
+  startDate: string | undefined;
   modifiedTime: string | undefined;
   version: string;
 }
@@ -304,22 +310,104 @@ export function listDeereFieldOperations(credential: Credential, ctx: AdapterCon
       if (next.done === true) return next.value;
       for (const value of next.value) {
         const modifiedTime = stringOf(value['modifiedTime']);
-        const type = stringOf(value['fieldOperationType'])?.toLowerCase();
-        yield { providerId: String(value['id']), fieldId: field.providerId, operationType: type === undefined ? 'other' : (OPERATION_TYPES[type] ?? 'other'), cropSeason: stringOf(value['cropSeason']), modifiedTime, version: modifiedTime ?? hashOf(value) };
+        const fieldOperationType = stringOf(value['fieldOperationType']);
+        const type = fieldOperationType?.toLowerCase();
+        yield {
+          providerId: String(value['id']),
+          fieldId: field.providerId,
+          operationType: type === undefined ? 'other' : (OPERATION_TYPES[type] ?? 'other'),
+          fieldOperationType,
+          cropSeason: stringOf(value['cropSeason']),
+          startDate: stringOf(value['startDate']),
+          modifiedTime,
+          version: modifiedTime ?? hashOf(value),
+        };
       }
     }
   }, options.since === undefined);
 }
 
+/**
+ * What a field operation is as a sync's machine file: its provider id carries this prefix, so it
+ * never collides with a Files-API file's (those are Deere's decimal file ids), and `downloadFile`
+ * knows to export it.
+ */
+export const DEERE_FIELD_OPERATION_PREFIX = 'fieldOperation:';
+
+/** A field's operations as machine files: shapefile exports of unknown size until downloaded. */
+export function listDeereFieldOperationFiles(credential: Credential, ctx: AdapterContext, organization: SyncScope, field: Pick<SyncField, 'providerId'>, options: { since?: string | undefined } = {}) {
+  const operations = listDeereFieldOperations(credential, ctx, organization, field, options);
+  return syncListing<SyncMachineFile>(async function* () {
+    for await (const operation of operations.items) {
+      const label = [operation.fieldOperationType ?? 'field operation', operation.cropSeason].filter((part) => part !== undefined).join(' ');
+      yield {
+        providerId: `${DEERE_FIELD_OPERATION_PREFIX}${operation.providerId}`,
+        organizationId: organization.providerId,
+        name: `${label} ${operation.providerId}.zip`,
+        format: 'Shapefile',
+        size: 0,
+        operationType: operation.operationType,
+        fieldIds: [operation.fieldId],
+        // When the work was done: what operationsProcessingRange measures.
+        createdTime: operation.startDate ?? operation.modifiedTime,
+        modifiedTime: operation.modifiedTime,
+        version: operation.version,
+      };
+    }
+    return operations.cursor();
+  }, operations.complete);
+}
+
 /** Deere's documented wait before export poll `n` (1-based): "secondsToWait = 5 * 2 ^ (numberOfAttempts - 1)" (providers.md 1.6). */
 export const DEERE_EXPORT_BASE_DELAY_MS = 5_000;
-/** [I] Polls before giving up: 5 s doubling nine times waits about 42 minutes, past Deere's "up to 30 minutes". */
+/**
+ * [I] Polls before giving up: 5 s doubling nine times waits about 42 minutes, past Deere's "up to
+ * 30 minutes". The export is asked once and polled this many times more.
+ */
 export const DEERE_EXPORT_MAX_POLLS = 9;
 
+/** The wait after the `answered`-th 202 of an export (1-based), before asking again. */
+export function deereExportWaitMs(answered: number, baseDelayMs = DEERE_EXPORT_BASE_DELAY_MS): number {
+  return baseDelayMs * 2 ** (answered - 1);
+}
+
+/** One ask of a shapefile export: still being prepared, or ready at a pre-signed URL. */
+export type DeereExportAnswer = { ready: false } | { ready: true; location: string };
+
 /**
- * A field operation's shapefile export (`GET /fieldOps/{id}`, providers.md 1.6): 202 while Deere
- * builds it, polled again after 5 s doubling each time; 307 to a pre-signed URL, fetched without
- * the bearer token and streamed into `sink`; 406 when no shapefile can be made (`permanent`).
+ * Asks once for a field operation's shapefile export (`GET /fieldOps/{id}`, providers.md 1.6):
+ * 202 while Deere builds it, 307 to a pre-signed URL when ready, 406 when no shapefile can be
+ * made (`permanent`).
+ */
+export async function askDeereFieldOperationExport(credential: Credential, ctx: AdapterContext, operationId: string): Promise<DeereExportAnswer> {
+  const url = `${ctx.baseUrl(JOHN_DEERE_HOSTS.api)}/fieldOps/${encodeURIComponent(operationId)}`;
+  const response = await callProvider(ctx, url, { headers: { Authorization: `Bearer ${accessTokenOf(credential)}`, Accept: 'application/zip' }, redirect: 'manual' });
+  if (response.status === 202) {
+    await response.body?.cancel();
+    return { ready: false };
+  }
+  if (response.status === 406) {
+    await response.body?.cancel();
+    throw new ProviderError({ errorClass: 'permanent', reason: `Deere cannot generate a shapefile for field operation ${operationId} (406)`, status: 406 });
+  }
+  if (response.status < 300 || response.status >= 400) throw await providerErrorOf(response, 'api', (result) => classifyJohnDeereError(result));
+  const location = response.headers.get('location');
+  await response.body?.cancel();
+  if (location === null) throw new ProviderError({ errorClass: 'permanent', reason: `Deere answered ${response.status} for ${url} without a Location`, status: response.status });
+  return { ready: true, location: new URL(location, url).toString() };
+}
+
+/** Streams a ready export from its pre-signed URL into `sink`: "Do not apply OAuth signing or other authorization to this request." */
+export async function fetchDeereExport(ctx: AdapterContext, location: string, sink: DownloadSink): Promise<number> {
+  const download = await callProvider(ctx, location);
+  if (download.status !== 200) throw await providerErrorOf(download, 'api', (result) => classifyJohnDeereError(result));
+  return pipeBody(download, sink);
+}
+
+/**
+ * A field operation's shapefile export, waiting in process: polled after 5 s doubling each time,
+ * then streamed into `sink`. For callers that may sleep; the sync's download job asks once per run
+ * instead (`downloadDeereFieldOperation`).
  */
 export async function exportDeereFieldOperation(
   credential: Credential,
@@ -328,33 +416,41 @@ export async function exportDeereFieldOperation(
   sink: DownloadSink,
   options: { baseDelayMs?: number; maxPolls?: number; wait?: (ms: number) => Promise<void> } = {},
 ): Promise<DownloadResult> {
-  const baseDelayMs = options.baseDelayMs ?? DEERE_EXPORT_BASE_DELAY_MS;
   const maxPolls = options.maxPolls ?? DEERE_EXPORT_MAX_POLLS;
   const wait = options.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const url = `${ctx.baseUrl(JOHN_DEERE_HOSTS.api)}/fieldOps/${encodeURIComponent(operationId)}`;
   let requests = 0;
   for (let attempt = 1; attempt <= maxPolls + 1; attempt++) {
     requests += 1;
-    const response = await callProvider(ctx, url, { headers: { Authorization: `Bearer ${accessTokenOf(credential)}`, Accept: 'application/zip' }, redirect: 'manual' });
-    if (response.status === 202) {
-      await response.body?.cancel();
+    const answer = await askDeereFieldOperationExport(credential, ctx, operationId);
+    if (!answer.ready) {
       if (attempt > maxPolls) break;
-      await wait(baseDelayMs * 2 ** (attempt - 1));
+      await wait(deereExportWaitMs(attempt, options.baseDelayMs));
       continue;
     }
-    if (response.status === 406) {
-      await response.body?.cancel();
-      throw new ProviderError({ errorClass: 'permanent', reason: `Deere cannot generate a shapefile for field operation ${operationId} (406)`, status: 406 });
-    }
-    if (response.status < 300 || response.status >= 400) throw await providerErrorOf(response, 'api', (result) => classifyJohnDeereError(result));
-    const location = response.headers.get('location');
-    await response.body?.cancel();
-    if (location === null) throw new ProviderError({ errorClass: 'permanent', reason: `Deere answered ${response.status} for ${url} without a Location`, status: response.status });
     requests += 1;
-    // "Do not apply OAuth signing or other authorization to this request."
-    const download = await callProvider(ctx, new URL(location, url).toString());
-    if (download.status !== 200) throw await providerErrorOf(download, 'api', (result) => classifyJohnDeereError(result));
-    return { bytes: await pipeBody(download, sink), requests };
+    return { bytes: await fetchDeereExport(ctx, answer.location, sink), requests };
   }
   throw new ProviderError({ errorClass: 'retry_later', reason: `Deere was still preparing field operation ${operationId} after ${maxPolls} polls; ask again later` });
+}
+
+/**
+ * One step of a field operation's export for a caller that does not sleep: asks once; while Deere
+ * prepares it, answers `pending` with the documented wait before the next poll (`polls` 202s were
+ * answered before this one); once ready, streams it. A 202 past `DEERE_EXPORT_MAX_POLLS` polls is
+ * a `permanent` failure that says so.
+ */
+export async function downloadDeereFieldOperation(credential: Credential, ctx: AdapterContext, operationId: string, polls: number, sink: DownloadSink, options: { baseDelayMs?: number; maxPolls?: number } = {}): Promise<DownloadResult> {
+  const maxPolls = options.maxPolls ?? DEERE_EXPORT_MAX_POLLS;
+  const answer = await askDeereFieldOperationExport(credential, ctx, operationId);
+  if (answer.ready) return { bytes: await fetchDeereExport(ctx, answer.location, sink), requests: 2 };
+  const answered = polls + 1;
+  if (answered > maxPolls) {
+    const waited = Array.from({ length: maxPolls }, (_, i) => deereExportWaitMs(i + 1, options.baseDelayMs)).reduce((a, b) => a + b, 0);
+    throw new ProviderError({
+      errorClass: 'permanent',
+      reason: `Deere was still preparing the shapefile export of field operation ${operationId} after ${answered} requests over about ${Math.round(waited / 60_000)} minutes (Deere documents up to 30); giving up`,
+      status: 202,
+    });
+  }
+  return { bytes: 0, requests: 1, pending: { retryAfterMs: deereExportWaitMs(answered, options.baseDelayMs) } };
 }

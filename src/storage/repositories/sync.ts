@@ -4,8 +4,8 @@ import type { Database } from '../schema.js';
 
 /** What a sync writes, by kind; `boundary` records are keyed by the provider's field id. */
 export type SyncRecordKind = 'grower' | 'farm' | 'field' | 'boundary';
-/** Every kind of stored record: the engine's, and machine files (written by `services/sync-files.ts`). */
-export type SyncStoredKind = SyncRecordKind | 'file';
+/** Every kind of stored record: the engine's, machine files and per-field file listings (written by `services/sync-files.ts`). */
+export type SyncStoredKind = SyncRecordKind | 'file' | 'field-files';
 
 export interface SyncCounts {
   created: number;
