@@ -45,6 +45,7 @@ import { JOHN_DEERE_HOSTS } from '../src/providers/john-deere/client.js';
 import { MAX_ACCOUNTS_PER_OWNER } from '../src/sandbox/account-store.js';
 import { postgresTestDatabase } from '../src/storage/testing/test-databases.js';
 import { hammerTokenEndpoint, inParallel, type SandboxGrant, type TokenClientJob, type TokenClientResult } from './credentials-token-client.js';
+import { firstLineOf } from './first-line.js';
 
 export interface CredentialsBenchOptions {
   /** Credentials per setup; default 10,000. */
@@ -508,17 +509,7 @@ async function startEmulatorHost(owners: number): Promise<EmulatorHost> {
     env: { PATH: process.env.PATH ?? '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const first = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the emulator host did not start within 60 s: ${stderr}`)), 60_000);
-    child.once('exit', (code) => reject(new Error(`the emulator host exited with ${code}: ${stderr}`)));
-    readline.createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve(line);
-    });
-  });
+  const { first, exited } = await firstLineOf(child, 'the emulator host', 60_000);
   const { url, tokens } = JSON.parse(first) as { url: string; tokens: string[] };
   return {
     child,

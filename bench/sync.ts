@@ -28,6 +28,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { loadTestEnvironment } from '../src/config.js';
 import { postgresTestDatabase } from '../src/storage/testing/test-databases.js';
+import { firstLineOf } from './first-line.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -371,17 +372,7 @@ interface EmulatorHost {
 
 async function startEmulatorHost(): Promise<EmulatorHost> {
   const child = spawn(process.execPath, ['--import', 'tsx', EMULATOR_HOST, '1'], { cwd: REPO, env: childEnv({}), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const first = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the emulator host did not start within 120 s: ${stderr}`)), 120_000);
-    child.once('exit', (code) => reject(new Error(`the emulator host exited with ${code}: ${stderr}`)));
-    readline.createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve(line);
-    });
-  });
+  const { first, exited } = await firstLineOf(child, 'the emulator host', 120_000);
   const { url, tokens } = JSON.parse(first) as { url: string; tokens: string[] };
   return {
     url,
