@@ -247,7 +247,7 @@ export function createServices(storage: Storage, options: ServicesOptions): Serv
     jobs: options.sync?.jobs ?? { syncCredential: async () => {} },
     clock,
     // Provider machine files: only where the queue can run their downloads.
-    ...(options.sync?.files === undefined ? {} : { files: syncFilesStep({ sync: syncRepository(db, dialect), configurations: services.configurations, jobs: options.sync.files, clock }) }),
+    ...(options.sync?.files === undefined ? {} : { files: syncFilesStep({ sync: syncRepository(db, dialect), jobs: options.sync.files, clock }) }),
   });
   const providerFiles = providerFileDownloads({
     credentialRecords: credentials,

@@ -17,12 +17,10 @@ import type { CredentialRecord, ConfigurationValues } from '../domain/index.js';
 import type { AdapterContext, ProviderCredential } from '../providers/provider.js';
 import type { ProviderSync, SyncMachineFile, SyncScope } from '../providers/sync-data.js';
 import type { SyncCounts, SyncRecord, SyncRepository, SyncRun } from '../storage/repositories/sync.js';
-import type { ConfigurationsService } from './configurations.js';
 import { providerFileBatchId, type ProviderFileJobs } from './provider-file-downloads.js';
 
 export interface SyncFilesOptions {
   sync: Pick<SyncRepository, 'records' | 'saveRecord' | 'deleteRecord' | 'previewProviderFieldIds'>;
-  configurations: Pick<ConfigurationsService, 'getUser'>;
   jobs: ProviderFileJobs;
   clock?: () => number;
 }
@@ -38,11 +36,10 @@ export interface SyncFilesInput {
   ctx: AdapterContext;
   /** The run: `cursors[organization].files` is read and written, `counts.files` counted. */
   run: Pick<SyncRun, 'cursors' | 'counts'>;
-  signal?: AbortSignal | undefined;
   /** Called before each file: the engine's check for shutdown and renewal of its credential lease. */
-  keepLease?: (() => Promise<void>) | undefined;
-  /** The user's effective configuration; read here when the engine has none at hand. */
-  configuration?: ConfigurationValues | undefined;
+  keepLease: () => Promise<void>;
+  /** The user's effective configuration, as the run read it. */
+  configuration: ConfigurationValues;
 }
 
 export interface SyncFilesStep {
@@ -101,7 +98,7 @@ export function syncFilesStep(deps: SyncFilesOptions): SyncFilesStep {
     async syncOrganization(input) {
       const { record, organization, run } = input;
       const counts = (run.counts.files ??= zero());
-      const configuration = input.configuration ?? (await deps.configurations.getUser({ ownerId: record.ownerId, username: `sync:${record.id}` }, record.userId));
+      const { configuration } = input;
       // Off: nothing is listed and the cursor stays, so turning it on resumes where files stopped.
       if (!configuration.operationsAutoSync) return;
 
@@ -111,8 +108,7 @@ export function syncFilesStep(deps: SyncFilesOptions): SyncFilesStep {
         previewFields: configuration.customDataSync ? await deps.sync.previewProviderFieldIds(record.userId, input.providerName) : new Set<string>(),
       };
       const take = async (file: SyncMachineFile) => {
-        input.signal?.throwIfAborted();
-        await input.keepLease?.();
+        await input.keepLease();
         const previous = known.get(file.providerId);
         const decision = decideFile(file, previous, rules);
         if (decision.reason === 'unchanged') {
@@ -172,8 +168,7 @@ export function syncFilesStep(deps: SyncFilesOptions): SyncFilesStep {
       if (previewFields.has(fieldId)) continue;
       const previous = listed.get(fieldId);
       if (previous?.version === field.version) continue;
-      input.signal?.throwIfAborted();
-      await input.keepLease?.();
+      await input.keepLease();
       const listing = listFieldFiles(input.credential, input.ctx, organization, { providerId: fieldId }, { since: previous?.localId === '' ? undefined : previous?.localId });
       for await (const file of listing.items) await take(file);
       await deps.sync.saveRecord(record.id, FIELD_FILES_KIND, fieldId, { version: field.version, localId: listing.cursor() ?? '' });
