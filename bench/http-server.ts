@@ -1,8 +1,8 @@
 /**
  * The server side of the HTTP benchmark, run in its own process so the load generator does not
  * share its event loop. `furrow`: the real API (services, auth, SQLite or PostgreSQL, JSON logs at
- * info level written to /dev/null so their cost counts); `bare`: a Fastify route returning a
- * constant user, the baseline. Prints `ready <url> <token> <userId>` when listening.
+ * info level written to /dev/null by the service's own log writer, so their cost counts); `bare`:
+ * a Fastify route returning a constant user, the baseline. Prints `ready <url> <token> <userId>`.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -10,11 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import Fastify from 'fastify';
 import { providers } from '../src/providers/registry.js';
-import pino from 'pino';
 import { buildApp } from '../src/api/app.js';
 import { createServices } from '../src/services/index.js';
 import { openStorage } from '../src/storage/database.js';
-import { REDACTED_PATHS } from '../src/logger.js';
+import { createLogger, logDestination } from '../src/logger.js';
+import type { Config } from '../src/config.js';
 
 const [mode = 'furrow', databaseUrlArg, levelArg] = process.argv.slice(2);
 const databaseUrl = databaseUrlArg === '-' ? undefined : databaseUrlArg;
@@ -42,7 +42,7 @@ if (mode === 'bare') {
   await storage.migrate();
   // No credentials in this benchmark, so no job queue behind the credentials service.
   const services = createServices(storage, { masterKey: crypto.randomBytes(32), jobs: { scheduleRefresh: async () => {}, cancel: async () => {} } });
-  const logger = pino({ level: levelArg ?? 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, pino.destination({ dest: '/dev/null', sync: false }));
+  const logger = createLogger((levelArg ?? 'info') as Config['logLevel'], logDestination('/dev/null'));
   const app = await buildApp({ logger, bodyLimitBytes: 1024 * 1024, ...services, providers, checkHealth: async () => {} });
   await services.apiOwners.create('bench@example.com', 'bench password');
   const { idToken } = await services.apiOwners.authenticate('bench@example.com', 'bench password', true);

@@ -9,6 +9,7 @@ import readline from 'node:readline';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { loadTestEnvironment } from '../src/config.js';
 
 export interface HttpResult {
@@ -18,7 +19,21 @@ export interface HttpResult {
   p99Ms: number;
   errors: number;
   non2xx: number;
+  /** The server process's CPU time (user + system) per request: what the stack costs, apart from the load generator. */
+  serverCpuUsPerRequest: number;
 }
+
+/** A process's CPU time so far, in µs, from /proc (Linux; NaN elsewhere). */
+function cpuMicros(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+// USER_HZ: 100 on every Linux architecture Node runs on.
+const CLOCK_TICKS_PER_SECOND = 100;
 
 async function startServer(args: string[]): Promise<{ child: ChildProcess; url: string; token: string; userId: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', new URL('./http-server.ts', import.meta.url).pathname, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -30,8 +45,10 @@ async function startServer(args: string[]): Promise<{ child: ChildProcess; url: 
   throw new Error(`benchmark server ${args.join(' ')} exited before it was ready`);
 }
 
-async function load(target: string, url: string, headers: Record<string, string>, seconds: number): Promise<HttpResult> {
+async function load(target: string, url: string, headers: Record<string, string>, seconds: number, pid?: number): Promise<HttpResult> {
+  const cpuBefore = cpuMicros(pid);
   const result = await autocannon({ url, connections: 50, duration: seconds, headers });
+  const cpu = cpuMicros(pid) - cpuBefore;
   return {
     target,
     requestsPerSecond: Math.round(result.requests.average),
@@ -39,6 +56,7 @@ async function load(target: string, url: string, headers: Record<string, string>
     p99Ms: result.latency.p99,
     errors: result.errors,
     non2xx: result.non2xx,
+    serverCpuUsPerRequest: Math.round((cpu / result.requests.total) * 10) / 10,
   };
 }
 
@@ -96,7 +114,7 @@ export async function run(options: { seconds?: number; rounds?: number } = {}): 
     const rounds: HttpResult[][] = [];
     for (let round = 0; round < roundCount; round += 1) {
       const results: HttpResult[] = [];
-      for (const s of servers) results.push(await load(s.target.name, request(s).url, request(s).headers, seconds));
+      for (const s of servers) results.push(await load(s.target.name, request(s).url, request(s).headers, seconds, s.server.child.pid));
       rounds.push(results);
     }
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -107,6 +125,7 @@ export async function run(options: { seconds?: number; rounds?: number } = {}): 
       p99Ms: median(rounds.map((r) => r[i]!.p99Ms)),
       errors: rounds.reduce((n, r) => n + r[i]!.errors, 0),
       non2xx: rounds.reduce((n, r) => n + r[i]!.non2xx, 0),
+      serverCpuUsPerRequest: median(rounds.map((r) => r[i]!.serverCpuUsPerRequest)),
     }));
     return { results, ratioSqliteToBare: results[1]!.requestsPerSecond / results[0]!.requestsPerSecond, rounds };
   } finally {
@@ -118,14 +137,15 @@ export async function run(options: { seconds?: number; rounds?: number } = {}): 
 
 export function format(outcome: Awaited<ReturnType<typeof run>>): string {
   const bare = outcome.results[0]!.requestsPerSecond;
+  const bareCpu = outcome.results[0]!.serverCpuUsPerRequest;
   const rows = outcome.results.map(
-    (r) => `| ${r.target} | ${r.requestsPerSecond} | ${(r.requestsPerSecond / bare).toFixed(2)} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors + r.non2xx} |`,
+    (r) => `| ${r.target} | ${r.requestsPerSecond} | ${(r.requestsPerSecond / bare).toFixed(2)} | ${r.p50Ms} | ${r.p99Ms} | ${r.serverCpuUsPerRequest} | ${(bareCpu / r.serverCpuUsPerRequest).toFixed(2)} | ${r.errors + r.non2xx} |`,
   );
   const perRound = outcome.rounds.map((r, i) => `round ${i + 1}: ${r.map((x) => `${x.requestsPerSecond}`).join(' / ')} req/s (ratio ${(r[1]!.requestsPerSecond / r[0]!.requestsPerSecond).toFixed(2)})`);
   return [
     'GET /services/usermanagement/api/users/{id}, 50 connections, autocannon; medians of interleaved rounds',
-    '| target | req/s | ratio to bare | p50 ms | p99 ms | errors + non-2xx |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| target | req/s | ratio to bare | p50 ms | p99 ms | server CPU µs/request | bare CPU / this CPU | errors + non-2xx |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     ...perRound,

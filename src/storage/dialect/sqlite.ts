@@ -3,6 +3,7 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { SqliteDialect } from 'kysely';
 import type { StorageDialect } from './dialect.js';
+import { sqliteCommittedReads } from './sqlite-committed-reads.js';
 
 const STATEMENT_CACHE_SIZE = 500;
 
@@ -41,29 +42,12 @@ export function sqliteDialect(file: string): StorageDialect & { raw: SqliteDatab
   raw.pragma('busy_timeout = 10000');
   // NORMAL is durable across application crashes in WAL mode; only power loss may drop the last commits.
   raw.pragma('synchronous = NORMAL');
-  // A second, read-only connection for the hottest point lookups: better-sqlite3 runs them
-  // synchronously, without Kysely's connection mutex and promise chain, which cost more than the
-  // lookup itself. In WAL mode a reader sees committed data only and takes no lock a writer holds,
-  // so it can never wait on the main connection (which would block this thread for good).
-  let reader: SqliteDatabase.Database | undefined;
-  const readerStatements = new Map<string, SqliteDatabase.Statement>();
-  const committedRead =
-    file === ':memory:'
-      ? undefined
-      : (sql: string, parameters: readonly unknown[]): unknown[] => {
-          reader ??= new SqliteDatabase(file, { readonly: true, fileMustExist: true });
-          let statement = readerStatements.get(sql);
-          if (statement === undefined) {
-            if (readerStatements.size >= STATEMENT_CACHE_SIZE) readerStatements.clear();
-            statement = reader.prepare(sql);
-            readerStatements.set(sql, statement);
-          }
-          return statement.all(...parameters);
-        };
+  // The hottest point lookups go to a read-only connection of their own (see the module).
+  const committedReads = file === ':memory:' ? undefined : sqliteCommittedReads(file);
   return {
     kind: 'sqlite',
     raw,
-    committedRead,
+    committedRead: committedReads?.read,
     kysely: new SqliteDialect({ database: cachingStatements(raw) }),
     jsonType: 'text',
     // AUTOINCREMENT: numbers are never reused, even after the newest rows were deleted.
@@ -74,9 +58,6 @@ export function sqliteDialect(file: string): StorageDialect & { raw: SqliteDatab
       typeof error === 'object' && error !== null && 'code' in error &&
       (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'),
     // Kysely's SqliteDialect closes the main handle in destroy(); the reader is ours.
-    close: async () => {
-      reader?.close();
-      reader = undefined;
-    },
+    close: async () => committedReads?.close(),
   };
 }
