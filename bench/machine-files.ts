@@ -25,6 +25,8 @@ const cacheDir = path.join(os.tmpdir(), 'furrow-bench-machine-files');
 export interface Measurement {
   readonly tool: string;
   readonly seconds: number;
+  /** User plus system CPU of the whole process, every thread: what a loaded machine's other work competes with. */
+  readonly cpuSeconds: number;
   readonly maxRssMb: number;
   readonly outputMb: number;
   readonly ok: boolean;
@@ -91,10 +93,12 @@ function measure(tool: string, command: string, args: string[], output: string):
   const result = spawnSync('/usr/bin/time', ['-v', command, ...args], { encoding: 'utf8', cwd: repoRoot, maxBuffer: 64 * 2 ** 20 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr);
+  const cpu = (label: string) => Number(new RegExp(`${label} time \\(seconds\\): ([\\d.]+)`).exec(result.stderr)?.[1] ?? Number.NaN);
   const ok = result.status === 0;
   return {
     tool,
     seconds,
+    cpuSeconds: cpu('User') + cpu('System'),
     maxRssMb: rss === null ? Number.NaN : Number(rss[1]) / 1024,
     outputMb: sizeOf(output) / 2 ** 20,
     ok,
@@ -147,10 +151,10 @@ export function format(report: MachineFilesReport): string {
   for (const size of report.sizes) {
     const baseline = size.measurements.find((m) => m.tool === 'ogr2ogr -f GeoJSON');
     lines.push(`### ${size.points.toLocaleString('en-US')} points (shapefile ${size.shapefileMb.toFixed(0)} MB)`, '');
-    lines.push('| tool | wall s | speed-up vs ogr2ogr GeoJSON | peak RSS MB | output MB | note |', '| --- | --- | --- | --- | --- | --- |');
+    lines.push('| tool | wall s | speed-up vs ogr2ogr GeoJSON | CPU s | peak RSS MB | output MB | note |', '| --- | --- | --- | --- | --- | --- | --- |');
     for (const m of size.measurements) {
       const ratio = baseline !== undefined && m.ok ? (baseline.seconds / m.seconds).toFixed(2) : '-';
-      lines.push(`| ${m.tool} | ${m.seconds.toFixed(2)} | ${ratio} | ${m.maxRssMb.toFixed(0)} | ${m.outputMb.toFixed(0)} | ${m.ok ? '' : 'FAILED '}${(m.note ?? '').replace(/\|/g, '/')} |`);
+      lines.push(`| ${m.tool} | ${m.seconds.toFixed(2)} | ${ratio} | ${m.cpuSeconds.toFixed(2)} | ${m.maxRssMb.toFixed(0)} | ${m.outputMb.toFixed(0)} | ${m.ok ? '' : 'FAILED '}${(m.note ?? '').replace(/\|/g, '/')} |`);
     }
     lines.push('');
   }

@@ -7,6 +7,7 @@
 import { TextDecoder } from 'node:util';
 import { MachineFileError, type FileEntry, type MachineLog, type PointBatch, type PropertyColumn, type ReadOptions } from '../machine-data.js';
 import { parseAsciiNumber } from './ascii-number.js';
+import { decodeColumn, decodePositions, parseFlag, plainPointRun, type ColumnPlan } from './point-block.js';
 import { ByteCursor, readPrefix } from './byte-cursor.js';
 import { detectColumnStyle, findColumn, operationTypeOf, resolveColumns, type ColumnStyle, type ResolvedColumn, type TimeRule } from './column-style.js';
 import { COLUMN_STYLES } from './column-styles/index.js';
@@ -221,31 +222,88 @@ function planTime(
 /** Text columns decoded only when their bytes change (dataset names repeat for thousands of records). */
 class ChangingText {
   private last = new Uint8Array(0);
+  private lastView = new DataView(this.last.buffer);
   value = '';
   constructor(private readonly decoder: TextDecoder) {}
   update(bytes: Uint8Array, start: number, length: number): boolean {
-    const last = this.last;
-    let same = last.length === length;
-    for (let i = 0; same && i < length; i++) same = last[i] === bytes[start + i];
-    if (same) return false;
-    this.last = bytes.slice(start, start + length);
-    this.value = this.decoder.decode(this.last);
+    if (this.same(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), start, length)) return false;
+    this.change(bytes, start, length);
     return true;
+  }
+
+  /** Whether `view`'s bytes at `start` are the last value's, compared four at a time. */
+  same(view: DataView, start: number, length: number): boolean {
+    const last = this.lastView;
+    if (last.byteLength !== length) return false;
+    let i = 0;
+    for (; i + 4 <= length; i += 4) if (last.getUint32(i) !== view.getUint32(start + i)) return false;
+    for (; i < length; i++) if (last.getUint8(i) !== view.getUint8(start + i)) return false;
+    return true;
+  }
+
+  change(bytes: Uint8Array, start: number, length: number): void {
+    // A copy: `slice` of a Node Buffer (what file chunks are) would be a view of the whole chunk.
+    this.last = new Uint8Array(bytes.subarray(start, start + length));
+    this.lastView = new DataView(this.last.buffer);
+    this.value = this.decoder.decode(this.last);
   }
 }
 
-/** In/On/Yes/True/1 → 1, Out/Off/No/False/0 → 0, else NaN; from bytes, case-insensitive. */
-function parseFlag(bytes: Uint8Array, start: number, end: number): number {
-  let i = start;
-  while (i < end && bytes[i] === 32) i++;
-  if (i === end) return NaN;
-  const a = bytes[i]! | 0x20;
-  const b = i + 1 < end ? bytes[i + 1]! | 0x20 : 0x20;
-  if (a === 0x31 || a === 0x79 || a === 0x74) return 1; // 1, y, t
-  if (a === 0x30 || a === 0x6e || a === 0x66) return 0; // 0, n, f
-  if (a === 0x69) return 1; // in
-  if (a === 0x6f) return b === 0x6e ? 1 : 0; // on / out, off
-  return NaN;
+/** Each record's time by the layer's plan, in record order (the Ag Leader SMS running duration counts every point record). */
+class RecordClock {
+  private readonly dataset: ChangingText;
+  private datasetStart = NaN;
+  private elapsed = 0;
+  constructor(private readonly time: TimePlan, decoder: TextDecoder) {
+    this.dataset = new ChangingText(decoder);
+  }
+
+  /** The time of the .dbf record at `base`, epoch ms or NaN. */
+  at(bytes: Uint8Array, base: number): number {
+    const time = this.time;
+    if (time.kind === 'epoch') {
+      const seconds = parseAsciiNumber(bytes, base + time.field.offset, base + time.field.offset + time.field.length);
+      return time.epoch === 'unix' ? seconds * 1000 : epochSecondsToMs(seconds, 'gps');
+    }
+    if (time.kind === 'iso') return parseIsoTime(bytes, base + time.field.offset, base + time.field.offset + time.field.length);
+    if (time.kind === 'dataset-duration') {
+      if (this.dataset.update(bytes, base + time.dataset.offset, time.dataset.length)) {
+        this.datasetStart = dateInName(this.dataset.value) ?? NaN;
+        this.elapsed = 0;
+      }
+      const duration = parseAsciiNumber(bytes, base + time.duration.offset, base + time.duration.offset + time.duration.length);
+      if (duration > 0) this.elapsed += duration;
+      return this.datasetStart + this.elapsed * 1000;
+    }
+    return NaN;
+  }
+
+  /** The times of `count` consecutive records from `base` into `out` from `n`. */
+  fill(bytes: Uint8Array, base: number, recordLength: number, count: number, out: Float64Array, n: number): void {
+    const time = this.time;
+    if (time.kind === 'none') out.fill(NaN, n, n + count);
+    else if (time.kind === 'dataset-duration') this.fillRunning(bytes, base, recordLength, count, out, n, time.dataset, time.duration);
+    else for (let i = 0; i < count; i++, base += recordLength) out[n + i] = this.at(bytes, base);
+  }
+
+  /** `at` for the dataset-duration plan, a block at a time (the dataset name repeats for thousands of records). */
+  private fillRunning(bytes: Uint8Array, base: number, recordLength: number, count: number, out: Float64Array, n: number, dataset: DbfField, duration: DbfField): void {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let start = this.datasetStart;
+    let elapsed = this.elapsed;
+    for (let i = 0; i < count; i++, base += recordLength) {
+      if (!this.dataset.same(view, base + dataset.offset, dataset.length)) {
+        this.dataset.change(bytes, base + dataset.offset, dataset.length);
+        start = dateInName(this.dataset.value) ?? NaN;
+        elapsed = 0;
+      }
+      const seconds = parseAsciiNumber(bytes, base + duration.offset, base + duration.offset + duration.length);
+      if (seconds > 0) elapsed += seconds;
+      out[n + i] = start + elapsed * 1000;
+    }
+    this.datasetStart = start;
+    this.elapsed = elapsed;
+  }
 }
 
 async function* streamPoints(layer: Layer, warnings: string[], batchSize: number): AsyncGenerator<PointBatch> {
@@ -259,10 +317,14 @@ async function* streamPoints(layer: Layer, warnings: string[], batchSize: number
   const rawX = reprojection.identity ? lon : new Float64Array(size);
   const rawY = reprojection.identity ? lat : new Float64Array(size);
   const columnCount = columns.length;
-  const offsets = Int32Array.from(columns, (c) => dbf.fields[c.index]!.offset);
-  const lengths = Int32Array.from(columns, (c) => dbf.fields[c.index]!.length);
-  const flags = Uint8Array.from(columns, (c) => (c.kind === 'flag' || dbf.fields[c.index]!.type === 'L' ? 1 : 0));
-  const scales = Float64Array.from(columns, (c) => c.scale);
+  const plan: ColumnPlan = {
+    offsets: Int32Array.from(columns, (c) => dbf.fields[c.index]!.offset),
+    lengths: Int32Array.from(columns, (c) => dbf.fields[c.index]!.length),
+    flags: Uint8Array.from(columns, (c) => (c.kind === 'flag' || dbf.fields[c.index]!.type === 'L' ? 1 : 0)),
+    scales: Float64Array.from(columns, (c) => c.scale),
+  };
+  const { offsets, lengths, flags, scales } = plan;
+  const elevation = layer.zElevation ? values[columnCount]! : null;
   const scratch = new Float64Array(values.length + 1);
 
   const shpCursor = new ByteCursor(layer.parts.shp.stream());
@@ -272,9 +334,7 @@ async function* streamPoints(layer: Layer, warnings: string[], batchSize: number
   let nullShapes = 0;
   let deleted = 0;
   let firstDropped: [number, number] | null = null;
-  const dataset = new ChangingText(layer.decoder);
-  let datasetStart = NaN;
-  let elapsed = 0;
+  const clock = new RecordClock(time, layer.decoder);
 
   /** Reprojects and drops absurd coordinates in place; returns how many points remain. */
   const settle = (count: number): number => {
@@ -299,8 +359,32 @@ async function* streamPoints(layer: Layer, warnings: string[], batchSize: number
     dbfCursor.pos += dbf.headerLength;
     const recordLength = dbf.recordLength;
     const layerType = layer.shp.shapeType;
+    const singlePoints = layerType === 1 || layerType === 11 || layerType === 21;
     let n = 0;
     for (let record = 0; record < dbf.recordCount; record++) {
+      if (singlePoints && shpCursor.end - shpCursor.pos >= 8) {
+        const shpPos = shpCursor.pos;
+        const length = shpCursor.view.getInt32(shpPos + 4, false) * 2;
+        const run = length >= 20 && length <= MAX_RECORD_BYTES
+          ? plainPointRun(shpCursor.view, shpPos, shpCursor.end, dbfCursor.bytes, dbfCursor.pos, dbfCursor.end, recordLength, layerType, length, Math.min(size - n, dbf.recordCount - record))
+          : 0;
+        if (run > 0) {
+          const dbfPos = dbfCursor.pos;
+          clock.fill(dbfCursor.bytes, dbfPos, recordLength, run, times, n);
+          decodePositions(shpCursor.view, shpPos, length, run, rawX, rawY, elevation, n);
+          for (let c = 0; c < columnCount; c++) decodeColumn(dbfCursor.bytes, dbfPos, recordLength, run, plan, c, values[c]!, n);
+          shpCursor.pos += run * (8 + length);
+          dbfCursor.pos += run * recordLength;
+          record += run - 1;
+          n += run;
+          if (n === size) {
+            const count = settle(n);
+            n = 0;
+            if (count > 0) yield batchOf(count);
+          }
+          continue;
+        }
+      }
       // The .shp record: 8-byte big-endian header, then the shape.
       if (shpCursor.end - shpCursor.pos < 8 && !(await shpCursor.fill(8))) {
         throw new MachineFileError('corrupt_file', `${name}: the .shp ends after ${record} records but the .dbf has ${dbf.recordCount}; the .shp is truncated or the files do not belong together.`);
@@ -335,21 +419,7 @@ async function* streamPoints(layer: Layer, warnings: string[], batchSize: number
       }
 
       // Time first: the Ag Leader SMS running duration must count every record.
-      let t = NaN;
-      if (time.kind === 'epoch') {
-        const seconds = parseAsciiNumber(bytes, base + time.field.offset, base + time.field.offset + time.field.length);
-        t = time.epoch === 'unix' ? seconds * 1000 : epochSecondsToMs(seconds, 'gps');
-      } else if (time.kind === 'iso') {
-        t = parseIsoTime(bytes, base + time.field.offset, base + time.field.offset + time.field.length);
-      } else if (time.kind === 'dataset-duration') {
-        if (dataset.update(bytes, base + time.dataset.offset, time.dataset.length)) {
-          datasetStart = dateInName(dataset.value) ?? NaN;
-          elapsed = 0;
-        }
-        const duration = parseAsciiNumber(bytes, base + time.duration.offset, base + time.duration.offset + time.duration.length);
-        if (duration > 0) elapsed += duration;
-        t = datasetStart + elapsed * 1000;
-      }
+      const t = clock.at(bytes, base);
 
       if (shapeType === 1 || shapeType === 11 || shapeType === 21) {
         if (contentLength < 20) throw new MachineFileError('corrupt_file', `${name}: .shp record ${record + 1} is ${contentLength} bytes, too short for a point.`);

@@ -17,13 +17,15 @@ export interface SwathBatch {
   readonly covered: Uint8Array;
 }
 
-export type ToCoverage = { type: 'swaths'; swaths: SwathBatch } | { type: 'finish' };
+export type ToCoverage = { type: 'swaths'; swaths: SwathBatch } | { type: 'finish' } | { type: 'close' };
 export type FromCoverage = { type: 'done'; buffers: ArrayBuffer[] } | { type: 'finished'; outline: CoverageOutline } | { type: 'error'; message: string };
 
 const port = parentPort;
 if (port !== null) {
   const grid = new CoverageGrid();
   port.on('message', (message: ToCoverage) => {
+    // Closing the port empties the event loop: the thread ends on its own (see ThreadedCoverage.finish).
+    if (message.type === 'close') return port.close();
     try {
       if (message.type === 'swaths') {
         const s = message.swaths;

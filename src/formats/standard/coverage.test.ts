@@ -98,6 +98,22 @@ describe('the coverage polygon', () => {
     expect(ring).toHaveLength(5);
   });
 
+  it('traces a serpentine of long passes with gaps between them to one ring enclosing exactly the covered cells', () => {
+    const grid = new CoverageGrid();
+    // Passes 9 m wide and 12 m apart, 400 m long (hundreds of cells, across many tiles), joined by headland turns.
+    const path: [number, number][] = [];
+    for (let pass = 0; pass < 9; pass++) {
+      const x = pass * 12;
+      path.push(...((pass % 2 === 0 ? [[x, 0], [x, 400]] : [[x, 400], [x, 0]]) as [number, number][]));
+    }
+    drive(grid, path, 9);
+    const polygons = grid.polygons()!;
+    expect(polygons).toHaveLength(1);
+    expect(polygons[0]).toHaveLength(1);
+    expect(Math.abs(polygonArea(polygons) - grid.areaSquareMetres) / grid.areaSquareMetres).toBeLessThan(1e-6);
+    expect(Math.abs(grid.areaSquareMetres - 9 * 9 * 400) / (9 * 9 * 400)).toBeLessThan(0.03);
+  });
+
   it('covers nothing without a width', () => {
     const grid = new CoverageGrid();
     drive(grid, [[0, 0], [0, 100]], Number.NaN);

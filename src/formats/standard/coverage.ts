@@ -228,40 +228,75 @@ export class CoverageGrid {
     this.fillQuad();
   }
 
-  /** The outline and area, once every swath is in. */
+  /**
+   * The outline and area, once every swath is in: packed straight from the traced rings, without
+   * an array per vertex (a yield layer's outline has tens of thousands, and this is the serial
+   * tail of a conversion).
+   */
   finish(): CoverageOutline {
-    return packPolygons(this.polygons(), this.areaSquareMetres);
+    const polygons = this.gridPolygons();
+    if (polygons === null) return packPolygons(null, this.areaSquareMetres);
+    const rings = polygons.flat();
+    const structure = Uint32Array.from([polygons.length, ...polygons.map((p) => p.length), ...rings.map((r) => r.length / 2)]);
+    const coordinates = new Float64Array(rings.reduce((sum, r) => sum + r.length, 0));
+    let k = 0;
+    for (const ring of rings) k = this.toLonLat(ring, coordinates, k);
+    return { areaSquareMetres: this.areaSquareMetres, structure, coordinates };
   }
 
   /** The covered cells' outline as GeoJSON MultiPolygon coordinates (lon, lat), or null when nothing is covered. */
   polygons(): number[][][][] | null {
+    const polygons = this.gridPolygons();
+    if (polygons === null) return null;
+    return polygons.map((polygon) =>
+      polygon.map((ring) => {
+        const flat = new Float64Array(ring.length);
+        this.toLonLat(ring, flat, 0);
+        const lonLat: number[][] = [];
+        for (let v = 0; v < flat.length; v += 2) lonLat.push([flat[v]!, flat[v + 1]!]);
+        return lonLat;
+      }),
+    );
+  }
+
+  /** Grid rings (flat x, y vertex lists, closed) grouped into polygons: exterior first, then its holes. */
+  private gridPolygons(): number[][][] | null {
     if (this.cells === 0) return null;
     const rings = this.traceRings();
-    const outers: { ring: number[][]; area: number; polygon: number[][][] }[] = [];
-    const holes: number[][][] = [];
+    const outers: { ring: number[]; area: number; polygon: number[][] }[] = [];
+    const holes: number[][] = [];
     for (const ring of rings) {
-      const area = signedArea(ring);
+      const area = signedAreaFlat(ring);
       if (area > 0) outers.push({ ring, area, polygon: [ring] });
       else holes.push(ring);
     }
     outers.sort((a, b) => a.area - b.area);
     for (const hole of holes) {
       // A point just inside the hole: right of its first edge (coverage is on the left).
-      const [ax, ay] = hole[0]!;
-      const [bx, by] = hole[1]!;
-      const px = (ax! + bx!) / 2 + (by! - ay!) * 0.25;
-      const py = (ay! + by!) / 2 - (bx! - ax!) * 0.25;
-      const owner = outers.find((o) => containsPoint(o.ring, px, py));
+      const ax = hole[0]!;
+      const ay = hole[1]!;
+      const bx = hole[2]!;
+      const by = hole[3]!;
+      const px = (ax + bx) / 2 + (by - ay) * 0.25;
+      const py = (ay + by) / 2 - (bx - ax) * 0.25;
+      const owner = outers.find((o) => containsPointFlat(o.ring, px, py));
       owner?.polygon.push(hole);
     }
+    return outers.map((o) => o.polygon);
+  }
+
+  /** A flat grid ring's vertices as lon, lat into `out` from `k`; returns the next index. */
+  private toLonLat(ring: readonly number[], out: Float64Array, k: number): number {
     const c = this.cell;
-    const toLonLat = (ring: number[][]) =>
-      ring.map(([gx, gy]) => {
-        const east = (gy! * this.cos + gx! * this.sin) * c;
-        const north = (gy! * this.sin - gx! * this.cos) * c;
-        return [this.originLon + east / this.kx, this.originLat + north / this.ky];
-      });
-    return outers.map((o) => o.polygon.map(toLonLat));
+    for (let v = 0; v < ring.length; v += 2) {
+      const gx = ring[v]!;
+      const gy = ring[v + 1]!;
+      const east = (gy * this.cos + gx * this.sin) * c;
+      const north = (gy * this.sin - gx * this.cos) * c;
+      out[k++] = this.originLon + east / this.kx;
+      out[k++] = this.originLat + north / this.ky;
+    }
+    return k;
   }
 
   private tileAt(tx: number, ty: number, create: boolean): Uint32Array | undefined {
@@ -283,6 +318,49 @@ export class CoverageGrid {
     if (tile === undefined) return false;
     const bit = ((iy & TILE_MASK) << TILE_SHIFT) | (ix & TILE_MASK);
     return (tile[bit >>> 5]! & (1 << (bit & 31))) !== 0;
+  }
+
+  /**
+   * Walking up the edge between columns x-1 (covered) and x (empty), from vertex (x, y): the
+   * vertex where it stops going straight on (the cell up-left empty or the one up-right covered),
+   * or `stop` (the ring's start) if that comes first. What `walkRing` would reach one vertex at a
+   * time, read a tile column at a time: passes run along the grid's y axis, so these edges are
+   * most of a yield layer's outline.
+   */
+  private runUp(x: number, y: number, stop: number): number {
+    const left = x - 1;
+    const leftWord = (left & TILE_MASK) >> 5;
+    const leftBit = 1 << (left & 31);
+    const rightWord = (x & TILE_MASK) >> 5;
+    const rightBit = 1 << (x & 31);
+    for (;;) {
+      const ty = y >> TILE_SHIFT;
+      const leftTile = this.tileAt(left >> TILE_SHIFT, ty, false);
+      if (leftTile === undefined) return y;
+      const rightTile = this.tileAt(x >> TILE_SHIFT, ty, false);
+      for (let row = y & TILE_MASK; row < TILE; row++, y++) {
+        if (y === stop || (leftTile[(row << 1) + leftWord]! & leftBit) === 0 || (rightTile !== undefined && (rightTile[(row << 1) + rightWord]! & rightBit) !== 0)) return y;
+      }
+    }
+  }
+
+  /** `runUp` going down: the cell down-right covered, the one down-left empty. */
+  private runDown(x: number, y: number, stop: number): number {
+    const left = x - 1;
+    const leftWord = (left & TILE_MASK) >> 5;
+    const leftBit = 1 << (left & 31);
+    const rightWord = (x & TILE_MASK) >> 5;
+    const rightBit = 1 << (x & 31);
+    for (;;) {
+      const below = y - 1;
+      const ty = below >> TILE_SHIFT;
+      const rightTile = this.tileAt(x >> TILE_SHIFT, ty, false);
+      if (rightTile === undefined) return y;
+      const leftTile = this.tileAt(left >> TILE_SHIFT, ty, false);
+      for (let row = below & TILE_MASK; row >= 0; row--, y--) {
+        if (y === stop || (rightTile[(row << 1) + rightWord]! & rightBit) === 0 || (leftTile !== undefined && (leftTile[(row << 1) + leftWord]! & leftBit) !== 0)) return y;
+      }
+    }
   }
 
   /** Covers cells `from..to` of row `iy`, a 32-cell word at a time (a swath row is ~10 cells). */
@@ -365,11 +443,14 @@ export class CoverageGrid {
    * but one "walked" bit per cell and direction. Every ring has an eastward (bottom) edge, so a scan
    * for unwalked bottom edges finds each ring's start.
    */
-  private traceRings(): number[][][] {
+  private traceRings(): number[][] {
     // Walked bottom (eastward) edges, one bit per cell like the tiles; other edges need marking
     // only at the rare vertices where cells touch at a corner, kept in a set.
     const walked = new Map<number, Uint32Array>();
-    for (const key of this.tiles.keys()) walked.set(key, new Uint32Array(WORDS));
+    // One buffer for all of them: thousands of small ones are as many backing stores to allocate and sweep.
+    const walkedBits = new Uint32Array(this.tiles.size * WORDS);
+    let at = 0;
+    for (const key of this.tiles.keys()) walked.set(key, walkedBits.subarray(at, (at += WORDS)));
     const walkedAtCorners = new Set<string>();
     let walkedKey = Number.NaN;
     let walkedTile: Uint32Array | undefined;
@@ -394,7 +475,7 @@ export class CoverageGrid {
       return seen;
     };
 
-    const rings: number[][][] = [];
+    const rings: number[][] = [];
     for (const [key, tile] of this.tiles) {
       const tx = Math.floor(key / (2 * TILE_OFFSET)) - TILE_OFFSET;
       const ty = (key % (2 * TILE_OFFSET)) - TILE_OFFSET;
@@ -419,8 +500,9 @@ export class CoverageGrid {
    * bits matter only for bottom edges (where rings start) and at vertices where two cells touch at a
    * corner (two ways out); elsewhere a vertex has one way out and the ring simply follows it.
    */
-  private walkRing(startX: number, startY: number, walkedBit: (x: number, y: number, dir: number, mark: boolean) => boolean): number[][] | null {
-    const ring: number[][] = [];
+  private walkRing(startX: number, startY: number, walkedBit: (x: number, y: number, dir: number, mark: boolean) => boolean): number[] | null {
+    /** x, y of each vertex in turn. */
+    const ring: number[] = [];
     let x = startX;
     let y = startY;
     let incoming = 0;
@@ -446,7 +528,7 @@ export class CoverageGrid {
         : incoming !== 0 && (mask & TURN_RIGHT[incoming]!) !== 0 ? TURN_RIGHT[incoming]!
         : mask & -mask;
       if (corner || dir === RIGHT) walkedBit(x, y, dir, true);
-      if (dir !== incoming) ring.push([x, y]);
+      if (dir !== incoming) ring.push(x, y);
       incoming = dir;
       if (dir === RIGHT) {
         x++;
@@ -455,9 +537,10 @@ export class CoverageGrid {
         ne = this.has(x, y);
         se = this.has(x, y - 1);
       } else if (dir === UP) {
-        y++;
-        sw = nw;
-        se = ne;
+        // Along a pass: straight on while the cell up-left is covered and the one up-right is not.
+        y = this.runUp(x, y + 1, x === startX && startY > y ? startY : Infinity);
+        sw = this.has(x - 1, y - 1);
+        se = this.has(x, y - 1);
         nw = this.has(x - 1, y);
         ne = this.has(x, y);
       } else if (dir === LEFT) {
@@ -467,20 +550,18 @@ export class CoverageGrid {
         nw = this.has(x - 1, y);
         sw = this.has(x - 1, y - 1);
       } else {
-        y--;
-        nw = sw;
-        ne = se;
+        y = this.runDown(x, y - 1, x === startX && startY < y ? startY : -Infinity);
+        nw = this.has(x - 1, y);
+        ne = this.has(x, y);
         sw = this.has(x - 1, y - 1);
         se = this.has(x, y - 1);
       }
     }
     // The walk ends where it began; drop the start if it sits mid-edge, then close the ring.
-    if (ring.length <= 2) return null;
-    const first = ring[0]!;
-    const second = ring[1]!;
-    const last = ring[ring.length - 1]!;
-    if ((last[0] === first[0] && first[0] === second[0]) || (last[1] === first[1] && first[1] === second[1])) ring.shift();
-    ring.push([...ring[0]!]);
+    if (ring.length <= 4) return null;
+    const n = ring.length;
+    if ((ring[n - 2] === ring[0] && ring[0] === ring[2]) || (ring[n - 1] === ring[1] && ring[1] === ring[3])) ring.splice(0, 2);
+    ring.push(ring[0]!, ring[1]!);
     return ring;
   }
 }
@@ -505,12 +586,22 @@ export function signedArea(ring: readonly (readonly number[])[]): number {
   return sum / 2;
 }
 
-function containsPoint(ring: readonly (readonly number[])[], px: number, py: number): boolean {
+/** `signedArea` of a closed ring of flat x, y pairs. */
+function signedAreaFlat(ring: readonly number[]): number {
+  let sum = 0;
+  for (let v = 0; v + 3 < ring.length; v += 2) sum += ring[v]! * ring[v + 3]! - ring[v + 2]! * ring[v + 1]!;
+  return sum / 2;
+}
+
+/** Even-odd point in polygon, for a ring of flat x, y pairs. */
+function containsPointFlat(ring: readonly number[], px: number, py: number): boolean {
   let inside = false;
-  for (let k = 0, j = ring.length - 1; k < ring.length; j = k++) {
-    const [xi, yi] = ring[k]!;
-    const [xj, yj] = ring[j]!;
-    if (yi! > py !== yj! > py && px < ((xj! - xi!) * (py - yi!)) / (yj! - yi!) + xi!) inside = !inside;
+  for (let k = 0, j = ring.length - 2; k < ring.length; j = k, k += 2) {
+    const xi = ring[k]!;
+    const yi = ring[k + 1]!;
+    const xj = ring[j]!;
+    const yj = ring[j + 1]!;
+    if (yi > py !== yj > py && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
 }

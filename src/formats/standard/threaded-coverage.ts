@@ -58,9 +58,10 @@ export class ThreadedCoverage implements SwathSink {
     this.worker.postMessage({ type: 'finish' } satisfies ToCoverage);
     while (this.failure === undefined && this.outline === undefined) await new Promise<void>((resolve) => (this.wake = resolve));
     this.check();
-    // Done with it: the thread is let go without waiting for it to wind down.
+    // Done with it: told to end, not waited for; on its own rather than by terminate() (see ThreadedWriter.finish).
     this.stopping = true;
-    void this.worker.terminate();
+    this.worker.postMessage({ type: 'close' } satisfies ToCoverage);
+    this.worker.unref();
     return this.outline!;
   }
 

@@ -20,7 +20,7 @@ export type WriterThreadData =
   | { readonly kind: 'standard-geoparquet'; readonly setup: StageSetup };
 
 /** Main thread to worker. */
-export type ToWriter = { type: 'batch'; batch: StandardBatch; keep: Uint8Array } | { type: 'points'; batch: PointBatch } | { type: 'finish' };
+export type ToWriter = { type: 'batch'; batch: StandardBatch; keep: Uint8Array } | { type: 'points'; batch: PointBatch } | { type: 'finish' } | { type: 'close' };
 /** Worker to main thread. */
 export type FromWriter = { type: 'chunk'; chunk: Uint8Array } | { type: 'done'; buffers?: ArrayBuffer[] } | { type: 'finished'; result?: unknown } | { type: 'error'; message: string };
 
@@ -49,6 +49,8 @@ if (port !== null) {
     writer = geojson;
   } else writer = new (await import('../geoparquet/geoparquet-writer.js')).GeoparquetWriter(sink, data.fields, data.text);
   port.on('message', (message: ToWriter) => {
+    // Closing the port empties the event loop: the thread ends on its own (see ThreadedWriter.finish).
+    if (message.type === 'close') return port.close();
     queue = queue
       .then(async () => {
         if (message.type === 'batch') {
