@@ -337,6 +337,12 @@ async function measureSetup(spec: SetupSpec, log: (line: string) => void): Promi
       say(`${workers.length} worker process(es) ready`);
     }
 
+    // Connecting queued each credential's first provider sync, which on PostgreSQL waits for the
+    // worker processes. Syncs are not refreshes: they finish before the timed part, or they would
+    // run inside it, and a sync finding its credential due would refresh it outside the timed jobs.
+    say('waiting for the jobs queued while connecting (first syncs) to finish');
+    if (!(await waitForNoDueJobs(furrow, undefined, 600_000))) throw new Error('the jobs queued while connecting did not finish within 10 minutes');
+
     // Every credential due: its access token expired a minute ago. Then settle for a moment, so
     // the timed part starts on a quiet machine (worker start-up, garbage of the connect phase).
     const db = furrow.storage.db;
@@ -395,7 +401,7 @@ async function measureSetup(spec: SetupSpec, log: (line: string) => void): Promi
     say(`${refreshed} of ${n} refreshed in ${refreshSeconds.toFixed(2)} s (${Math.round(refreshed / refreshSeconds)}/s)${complete ? '' : ' (deadline reached)'}`);
 
     // Let any duplicate or retried refresh land before reading the stats.
-    await waitForNoDueJobs(furrow, 30_000);
+    await waitForNoDueJobs(furrow, 'refresh-credential', 30_000);
     const failedJobs = (await queue.failedJobs({ task: 'refresh-credential', limit: 100_000 })).length;
     const notOk = Number((await db.selectFrom('credentials').select((eb) => eb.fn.countAll().as('n')).where('status', '!=', 'OK').executeTakeFirstOrThrow()).n);
 
@@ -475,23 +481,30 @@ async function emulatorTotals(url: string, accounts: ConnectedAccount[]): Promis
   return totals;
 }
 
-/** Waits until no refresh job is due or running (the rescheduled ones are 12 h ahead). */
-async function waitForNoDueJobs(furrow: Furrow, timeoutMs: number): Promise<void> {
+/**
+ * Waits until no job of `task` (of any task when undefined) is due or running; false on timeout.
+ * The refresh jobs rescheduled by the timed part are 12 h ahead, so they do not count.
+ */
+async function waitForNoDueJobs(furrow: Furrow, task: string | undefined, timeoutMs: number): Promise<boolean> {
   const db = furrow.storage.db;
   const due = async () => {
     const { rows } =
       furrow.queue.kind === 'sqlite'
         ? await sql<{ n: number | string }>`
             select count(*) as n from job_queue_jobs
-            where task = 'refresh-credential' and attempts < max_attempts and run_at <= ${Date.now()}`.execute(db)
+            where (${task ?? null} is null or task = ${task ?? null}) and attempts < max_attempts and run_at <= ${Date.now()}`.execute(db)
         : await sql<{ n: number | string }>`
             select count(*) as n from graphile_worker._private_jobs j
             join graphile_worker._private_tasks t on t.id = j.task_id
-            where t.identifier = 'refresh-credential' and j.attempts < j.max_attempts and j.run_at <= now()`.execute(db);
+            where (${task ?? null}::text is null or t.identifier = ${task ?? null}) and j.attempts < j.max_attempts and j.run_at <= now()`.execute(db);
     return Number(rows[0]?.n ?? 0);
   };
   const deadline = Date.now() + timeoutMs;
-  while ((await due()) > 0 && Date.now() < deadline) await sleep(100);
+  for (;;) {
+    if ((await due()) === 0) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(100);
+  }
 }
 
 interface EmulatorHost {

@@ -133,6 +133,19 @@ describe.each(databases)('the job queue on $name', (database) => {
     expect(events.map((e) => [e.event, e.tag, e.job_id])).toEqual([['start', 'committed', id], ['end', 'committed', id]]);
   });
 
+  it('enqueues several keyed jobs at once inside one transaction, each replacing its own key\'s pending job', async () => {
+    const queue = newQueue(probeTasks(storage));
+    const later = new Date(Date.now() + 60 * 60_000);
+    const keys = [0, 1, 2, 3].map((i) => `within-many:${runId}:${i}`);
+    const before = await queue.enqueue('probe', { runId, tag: 'replaced' }, { key: keys[1]!, runAt: later });
+    const transact = transactor(storage.db);
+    const ids = await transact((uow) => Promise.all(keys.map((key, i) => queue.enqueue('probe', { runId, tag: `job ${i}` }, { key, runAt: later, within: uow }))));
+    expect(new Set(ids).size).toBe(keys.length);
+    const jobs = await Promise.all(ids.map((id) => queue.getJob(id)));
+    expect(jobs.map((j) => [j?.key, (j?.payload as { tag: string }).tag, j?.state])).toEqual(keys.map((key, i) => [key, `job ${i}`, 'pending']));
+    expect(ids[1]).toBe(before);
+  });
+
   it('adds a new pending job beside a running one with the same key', async () => {
     const queue = newQueue(probeTasks(storage));
     await queue.start({ concurrency: 2 });

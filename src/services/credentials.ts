@@ -33,10 +33,11 @@ import type { AdapterContext, FetchLike, Provider, ProviderCredential } from '..
 import { isProviderError, ProviderError } from '../providers/provider-error.js';
 import type { Exchange } from '../providers/redact-exchange.js';
 import type { CredentialEventsRepository } from '../storage/repositories/credential-events.js';
-import type { CredentialsRepository, CredentialStateUpdate } from '../storage/repositories/credentials.js';
+import type { CredentialsRepository, CredentialStateUpdate, RefreshedState } from '../storage/repositories/credentials.js';
 import type { UsersRepository } from '../storage/repositories/users.js';
 import type { Transact, UnitOfWork } from '../storage/unit-of-work.js';
 import type { AlertOutbox } from './alerts.js';
+import { groupCommit } from './group-commit.js';
 import { credentialSecretsAad, type SecretKeysService } from './secret-keys.js';
 
 /** What the credentials service asks of the job queue; `jobs/credential-jobs.ts` implements it. */
@@ -123,6 +124,11 @@ export interface CredentialsServiceOptions {
   /** Called once a credential is stored OK by POST (created or reconnected): the sync engine queues its first sync here. */
   onConnected?: (record: CredentialRecord) => Promise<void>;
 }
+
+/** A refresh's writes, waiting for a commit: a success without alert, or any other outcome as a unit of work. */
+type RefreshWrite =
+  | { kind: 'refreshed'; record: CredentialRecord; leaseOwner: string; state: RefreshedState; events: CredentialEvent[] }
+  | { kind: 'other'; work: (uow?: UnitOfWork) => Promise<CredentialRecord | undefined> };
 
 /** An alert a credential write raises once it commits. */
 interface PendingAlert {
@@ -294,11 +300,45 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
     );
   }
 
-  /** Runs `work` in one transaction when the service has one to offer, else statement by statement. */
-  const inTransaction = <T>(work: (uow?: UnitOfWork) => Promise<T>): Promise<T> => {
-    const transact = options.transact ?? options.alerts?.transact;
-    return transact === undefined ? work() : transact(work);
+  /**
+   * The writes of refreshes that finish together, in one transaction (group-commit.ts): the
+   * successful ones with one statement per table (their leases' write-and-release, their events),
+   * then the rest (failures, alerts) one by one. 10,000 refreshes due at once otherwise pay a
+   * transaction and three statements each. Resolves to the row written, or undefined when the
+   * lease was lost.
+   */
+  const writeRefreshBatch = async (items: RefreshWrite[], uow: UnitOfWork): Promise<(CredentialRecord | undefined)[]> => {
+    const results: (CredentialRecord | undefined)[] = items.map(() => undefined);
+    const refreshed = items.flatMap((item, i) => (item.kind === 'refreshed' ? [{ ...item, i }] : []));
+    if (refreshed.length > 0) {
+      const rows = new Map((await credentials.completeLeases(refreshed.map((r) => ({ id: r.record.id, owner: r.leaseOwner, state: r.state })), uow)).map((row) => [row.id, row]));
+      const written = refreshed.filter((r) => rows.has(r.record.id));
+      await events.appendAll(written.flatMap((r) => r.events.map((event) => ({ ownerId: r.record.ownerId, event }))), uow);
+      // Together, so a queue can add the jobs of one transaction with one statement.
+      await Promise.all(
+        written.map(async (r) => {
+          const row = rows.get(r.record.id)!;
+          await schedule(row, uow);
+          results[r.i] = row;
+        }),
+      );
+    }
+    for (const [i, item] of items.entries()) if (item.kind === 'other') results[i] = await item.work(uow);
+    return results;
   };
+  /** Without transactions (no unit of work on offer): statement by statement. */
+  const refreshWriteAlone = async (item: Extract<RefreshWrite, { kind: 'refreshed' }>) => {
+    const row = await credentials.completeLease(item.record.id, item.leaseOwner, item.state);
+    if (row === undefined) return undefined;
+    await events.append(item.record.ownerId, item.events);
+    await schedule(row);
+    return row;
+  };
+  const transact = options.transact ?? options.alerts?.transact;
+  const writeRefresh =
+    transact === undefined
+      ? async (item: RefreshWrite) => (item.kind === 'other' ? item.work(undefined) : refreshWriteAlone(item))
+      : groupCommit(transact, writeRefreshBatch);
 
   /** The alert of a status decision, if it raises one. */
   const alertOf = (record: CredentialRecord, decision: StatusDecision): PendingAlert | undefined =>
@@ -340,6 +380,7 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
       let changes: CredentialEvent[];
       let decision: StatusDecision;
       let failure: ProviderError | undefined;
+      let refreshed: RefreshedState | undefined;
       try {
         const tokens = await adapter.refresh(credential, ctx);
         await options.secretKeys?.refreshCurrentVersion();
@@ -348,32 +389,46 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
         const at = nowIso(clock);
         outcome = { ok: true };
         ({ update, changes, decision } = decide(record, outcome, at));
-        Object.assign(update, {
+        refreshed = {
+          status: decision.status,
+          statusReason: decision.reason,
+          consecutiveFailures: decision.consecutiveFailures,
+          updatedAt: at,
           secrets: encrypt(record, { fields: secrets.fields, tokens: kept }),
           keyVersion: secretBox.currentVersion,
           accessExpiresAt: kept.expiresAt ?? null,
           scopes: kept.scopes ?? record.scopes,
           lastRefreshAt: at,
-        });
+        };
+        Object.assign(update, refreshed);
       } catch (error) {
         if (!isProviderError(error)) throw error;
         failure = error;
         outcome = { ok: false, errorClass: error.errorClass };
         ({ update, changes, decision } = decide(record, outcome, nowIso(clock)));
       }
-      // One commit per refresh: the lease's write-and-release, the exchanges it made and the alert
-      // it raises. Nothing is recorded when the lease was lost (the write matched no row).
+      // One commit (shared with the refreshes finishing alongside) for the lease's write-and-release,
+      // the exchanges it made, the alert it raises and the next refresh job. Nothing is recorded
+      // when the lease was lost (the write matched no row).
       const alert = alertOf(record, decision);
       // A transient failure is retried by the queue with backoff, so it schedules nothing.
       const retried = failure !== undefined && (failure.errorClass === 'rate_limited' || failure.errorClass === 'retry_later');
-      const written = await inTransaction(async (uow) => {
-        const row = await credentials.completeLease(record.id, leaseOwner, update, uow);
-        if (row === undefined) return undefined;
-        await events.append(record.ownerId, [...exchanges.map((e) => exchangeEvent(record.id, e)), ...changes], uow);
-        if (alert !== undefined && uow !== undefined) await emitAlert(uow, alert);
-        if (!retried) await schedule(row, uow);
-        return row;
-      });
+      const recorded = [...exchanges.map((e) => exchangeEvent(record.id, e)), ...changes];
+      const written = await writeRefresh(
+        refreshed !== undefined && alert === undefined
+          ? { kind: 'refreshed', record, leaseOwner, state: refreshed, events: recorded }
+          : {
+              kind: 'other',
+              work: async (uow) => {
+                const row = await credentials.completeLease(record.id, leaseOwner, update, uow);
+                if (row === undefined) return undefined;
+                await events.append(record.ownerId, recorded, uow);
+                if (alert !== undefined && uow !== undefined) await emitAlert(uow, alert);
+                if (!retried) await schedule(row, uow);
+                return row;
+              },
+            },
+      );
       completed = true;
       if (written === undefined) {
         // Our lease expired mid-call and someone else took over; whatever we got is stale.

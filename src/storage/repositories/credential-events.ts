@@ -6,25 +6,30 @@ import type { UnitOfWork } from '../unit-of-work.js';
 
 /** The events log of credentials: provider exchanges and status changes, kept 30 days. */
 export function credentialEventsRepository(db: Kysely<Database>, dialect: StorageDialect) {
+  async function appendAll(entries: readonly { ownerId: string; event: CredentialEvent }[], uow?: UnitOfWork): Promise<void> {
+    if (entries.length === 0) return;
+    await (uow?.db ?? db)
+      .insertInto('credential_events')
+      .values(
+        entries.map(({ ownerId, event: e }) => ({
+          id: e.id,
+          credential_id: e.credentialId,
+          api_owner_id: ownerId,
+          kind: e.kind,
+          status_code: e.statusCode,
+          headers: dialect.json(e.headers),
+          body: e.body,
+          created_at: e.createdDate,
+        })),
+      )
+      .execute();
+  }
   return {
     async append(ownerId: string, events: CredentialEvent[], uow?: UnitOfWork): Promise<void> {
-      if (events.length === 0) return;
-      await (uow?.db ?? db)
-        .insertInto('credential_events')
-        .values(
-          events.map((e) => ({
-            id: e.id,
-            credential_id: e.credentialId,
-            api_owner_id: ownerId,
-            kind: e.kind,
-            status_code: e.statusCode,
-            headers: dialect.json(e.headers),
-            body: e.body,
-            created_at: e.createdDate,
-          })),
-        )
-        .execute();
+      await appendAll(events.map((event) => ({ ownerId, event })), uow);
     },
+    /** Events of several credentials (of any owners) with one statement. */
+    appendAll,
     /** Newest first. */
     async list(ownerId: string, credentialId: string, page: PageRequest): Promise<Page<CredentialEvent>> {
       const base = db.selectFrom('credential_events').where('api_owner_id', '=', ownerId).where('credential_id', '=', credentialId);

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CredentialRecord, CredentialStatus } from '../../domain/index.js';
 import type { StorageDialect } from '../dialect/dialect.js';
 import type { CredentialTable, Database } from '../schema.js';
@@ -17,6 +17,19 @@ export interface CredentialStateUpdate {
   lastRefreshAt?: string | null;
   lastSyncTime?: string | null;
   display?: Record<string, unknown>;
+  updatedAt: string;
+}
+
+/** What a successful refresh writes: every column of the new token state. */
+export interface RefreshedState {
+  status: CredentialStatus;
+  statusReason: string | null;
+  consecutiveFailures: number;
+  secrets: string;
+  keyVersion: number;
+  accessExpiresAt: string | null;
+  scopes: string[] | null;
+  lastRefreshAt: string;
   updatedAt: string;
 }
 
@@ -64,6 +77,15 @@ export function credentialsRepository(db: Kysely<Database>, dialect: StorageDial
     return set;
   };
   const byId = preparedQuery(db, 1, (id: string) => db.selectFrom('credentials').selectAll().where('id', '=', id));
+  // Every refresh takes the lease: compiled once, like the hot reads.
+  const acquireLease = preparedQuery(db, 4, (id: string, owner: string, now: string, until: string) =>
+    db
+      .updateTable('credentials')
+      .set({ refresh_lease_owner: owner, refresh_lease_until: until })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now)]))
+      .returningAll(),
+  );
   // Every GET of a Leaf user lists its credentials, so this lookup is as hot as the user's own.
   const byUser = preparedLookup(db, dialect, 2, (ownerId: string, userId: string) =>
     db.selectFrom('credentials').selectAll().where('api_owner_id', '=', ownerId).where('user_id', '=', userId),
@@ -141,13 +163,7 @@ export function credentialsRepository(db: Kysely<Database>, dialect: StorageDial
      */
     async tryAcquireLease(id: string, owner: string, now: string, until: string): Promise<CredentialRecord | undefined> {
       // RETURNING hands back the row as it is under our lease: no second read.
-      const row = await db
-        .updateTable('credentials')
-        .set({ refresh_lease_owner: owner, refresh_lease_until: until })
-        .where('id', '=', id)
-        .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now)]))
-        .returningAll()
-        .executeTakeFirst();
+      const [row] = await acquireLease(id, owner, now, until);
       return row === undefined ? undefined : toRecord(row);
     },
     /**
@@ -164,6 +180,33 @@ export function credentialsRepository(db: Kysely<Database>, dialect: StorageDial
         .returningAll()
         .executeTakeFirst();
       return row === undefined ? undefined : toRecord(row);
+    },
+    /**
+     * `completeLease` for several refreshes with one statement: each row is written, and its lease
+     * released, only while its owner still holds the lease. Returns the rows written, in any order.
+     */
+    async completeLeases(items: readonly { id: string; owner: string; state: RefreshedState }[], uow?: UnitOfWork): Promise<CredentialRecord[]> {
+      if (items.length === 0) return [];
+      const json = sql.raw(String(dialect.jsonType));
+      // VALUES columns are column1..columnN in both SQLite and PostgreSQL; the casts type them for PostgreSQL.
+      const values = items.map(
+        ({ id, owner, state: u }) =>
+          sql`(cast(${id} as text), cast(${owner} as text), cast(${u.status} as text), cast(${u.statusReason} as text),
+            cast(${u.consecutiveFailures} as integer), cast(${u.secrets} as text), cast(${u.keyVersion} as integer),
+            cast(${u.accessExpiresAt} as text), cast(${u.scopes === null ? null : dialect.json(u.scopes)} as ${json}),
+            cast(${u.lastRefreshAt} as text), cast(${u.updatedAt} as text))`,
+      );
+      // SQLite's RETURNING takes no table-qualified star and returns the updated table's columns only.
+      const returning = dialect.kind === 'postgres' ? sql`credentials.*` : sql`*`;
+      const { rows } = await sql<Selectable<CredentialTable>>`
+        update credentials set
+          status = v.column3, status_reason = v.column4, consecutive_failures = v.column5, secrets = v.column6,
+          key_version = v.column7, access_expires_at = v.column8, scopes = v.column9, last_refresh_at = v.column10,
+          updated_at = v.column11, refresh_lease_owner = null, refresh_lease_until = null
+        from (values ${sql.join(values)}) as v
+        where credentials.id = v.column1 and credentials.refresh_lease_owner = v.column2
+        returning ${returning}`.execute(uow?.db ?? db);
+      return rows.map(toRecord);
     },
     async releaseLease(id: string, owner: string): Promise<void> {
       await db.updateTable('credentials').set({ refresh_lease_owner: null, refresh_lease_until: null }).where('id', '=', id).where('refresh_lease_owner', '=', owner).execute();
