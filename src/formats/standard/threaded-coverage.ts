@@ -8,6 +8,7 @@ import type { FromCoverage, SwathBatch, ToCoverage } from './coverage-thread.js'
 import type { CoverageOutline } from './coverage.js';
 import type { SwathSink } from './standard-stage.js';
 import { BufferPool } from './buffer-pool.js';
+import { ThreadSignal } from './thread-signal.js';
 import { startWorker } from './worker-start.js';
 
 // Enough to run ahead while the thread starts (about 0.1 s) without waiting on it.
@@ -16,9 +17,8 @@ const MAX_BATCHES = 8;
 export class ThreadedCoverage implements SwathSink {
   private readonly worker: Worker;
   private inFlight = 0;
-  private failure: Error | undefined;
+  private readonly signal = new ThreadSignal();
   private outline: CoverageOutline | undefined;
-  private wake: (() => void) | undefined;
   private stopping = false;
   /** Swath buffers, posted back by the thread once rasterised. */
   private readonly pool = new BufferPool();
@@ -31,33 +31,31 @@ export class ThreadedCoverage implements SwathSink {
         this.inFlight--;
       }
       else if (message.type === 'finished') this.outline = message.outline;
-      else this.fail(new Error(message.message));
-      this.notify();
+      else this.signal.fail(new Error(message.message));
+      this.signal.notify();
     });
-    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('error', (error) => this.signal.fail(error));
     this.worker.on('exit', (code) => {
-      if (!this.stopping) this.fail(new Error(`the coverage thread exited (code ${code}) before finishing`));
+      if (!this.stopping) this.signal.fail(new Error(`the coverage thread exited (code ${code}) before finishing`));
     });
   }
 
   /** Copies the swaths (the caller reuses its arrays) to the thread. */
   async addSwaths(prevLon: Float64Array, prevLat: Float64Array, lon: Float64Array, lat: Float64Array, width: Float64Array, covered: Uint8Array, n: number): Promise<void> {
-    this.check();
+    this.signal.check();
     const pool = this.pool;
     const swaths: SwathBatch = { n, prevLon: pool.copy(prevLon, n), prevLat: pool.copy(prevLat, n), lon: pool.copy(lon, n), lat: pool.copy(lat, n), width: pool.copy(width, n), covered: pool.copy(covered, n) };
     const transfer = [swaths.prevLon, swaths.prevLat, swaths.lon, swaths.lat, swaths.width, swaths.covered].map((a) => a.buffer as ArrayBuffer);
     this.worker.postMessage({ type: 'swaths', swaths } satisfies ToCoverage, transfer);
     this.inFlight++;
-    while (this.failure === undefined && this.inFlight > MAX_BATCHES) await new Promise<void>((resolve) => (this.wake = resolve));
-    this.check();
+    await this.signal.waitWhile(() => this.inFlight > MAX_BATCHES);
   }
 
   /** Traces the outline on the thread, then stops it. */
   async finish(): Promise<CoverageOutline> {
-    this.check();
+    this.signal.check();
     this.worker.postMessage({ type: 'finish' } satisfies ToCoverage);
-    while (this.failure === undefined && this.outline === undefined) await new Promise<void>((resolve) => (this.wake = resolve));
-    this.check();
+    await this.signal.waitWhile(() => this.outline === undefined);
     // Done with it: told to end, not waited for; on its own rather than by terminate() (see ThreadedWriter.finish).
     this.stopping = true;
     this.worker.postMessage({ type: 'close' } satisfies ToCoverage);
@@ -69,20 +67,5 @@ export class ThreadedCoverage implements SwathSink {
     if (this.stopping) return;
     this.stopping = true;
     await this.worker.terminate();
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    this.notify();
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-
-  private check(): void {
-    if (this.failure !== undefined) throw this.failure;
   }
 }

@@ -16,6 +16,7 @@ import type { PointBatch } from '../machine-data.js';
 import type { ByteSink } from './geojson-writer.js';
 import type { StandardBatch } from './standardize.js';
 import { BufferPool } from './buffer-pool.js';
+import { ThreadSignal } from './thread-signal.js';
 import { startWorker } from './worker-start.js';
 import type { FromWriter, ToWriter, WriterThreadData } from './writer-thread.js';
 
@@ -28,8 +29,7 @@ export class ThreadedWriter {
   private batches = 0;
   private chunks = 0;
   private sinkChain: Promise<void> = Promise.resolve();
-  private failure: Error | undefined;
-  private wake: (() => void) | undefined;
+  private readonly signal = new ThreadSignal();
   private finished: (() => void) | undefined;
   private stopping = false;
 
@@ -41,15 +41,15 @@ export class ThreadedWriter {
     const { kind } = workerData;
     this.worker = startWorker('writer-thread', import.meta.url, workerData);
     this.worker.on('message', (message: FromWriter) => this.receive(message));
-    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('error', (error) => this.signal.fail(error));
     this.worker.on('exit', (code) => {
-      if (!this.stopping) this.fail(new Error(`the ${kind} writer thread exited (code ${code}) before finishing`));
+      if (!this.stopping) this.signal.fail(new Error(`the ${kind} writer thread exited (code ${code}) before finishing`));
     });
   }
 
   /** Hands the batch (copied: the caller reuses its arrays) to the worker; waits while too much is in flight. */
   async write(batch: StandardBatch, keep: Uint8Array): Promise<void> {
-    this.check();
+    this.signal.check();
     const n = batch.length;
     const copy = (a: Float64Array) => a.slice(0, n);
     const values = batch.values.map(copy);
@@ -61,7 +61,7 @@ export class ThreadedWriter {
 
   /** Hands a reader's batch (copied: readers reuse their arrays) to a `standard-geoparquet` thread. */
   async writePoints(batch: PointBatch): Promise<void> {
-    this.check();
+    this.signal.check();
     const n = batch.length;
     const copy = (a: Float64Array) => this.pool.copy(a, n);
     const values = batch.values.map(copy);
@@ -73,8 +73,7 @@ export class ThreadedWriter {
   private async send(message: ToWriter, transfer: ArrayBuffer[]): Promise<void> {
     this.worker.postMessage(message, transfer);
     this.batches++;
-    while (this.failure === undefined && (this.batches > this.maxBatches || this.chunks > MAX_CHUNKS)) await new Promise<void>((resolve) => (this.wake = resolve));
-    this.check();
+    await this.signal.waitWhile(() => this.batches > this.maxBatches || this.chunks > MAX_CHUNKS);
   }
 
   /**
@@ -82,13 +81,17 @@ export class ThreadedWriter {
    * what the thread's finish gave (a `StageResult` for `standard-geoparquet`).
    */
   async finish(): Promise<unknown> {
-    this.check();
+    this.signal.check();
     let finished = false;
     this.finished = () => (finished = true);
     this.worker.postMessage({ type: 'finish' } satisfies ToWriter);
-    while (this.failure === undefined && !finished) await new Promise<void>((resolve) => (this.wake = resolve));
-    await this.sinkChain;
-    this.check();
+    try {
+      await this.signal.waitWhile(() => !finished);
+    } finally {
+      // Even after a failure: no sink write may still be running when this returns.
+      await this.sinkChain;
+    }
+    this.signal.check();
     // Everything is written: the thread is told to end and not waited for. It ends on its own
     // rather than by terminate(), which can abort the process when it lands while V8 still has
     // background work for the thread's isolate (seen once in 128 back-to-back conversions).
@@ -109,42 +112,27 @@ export class ThreadedWriter {
     if (message.type === 'chunk') {
       this.chunks++;
       this.sinkChain = this.sinkChain.then(async () => {
-        if (this.failure !== undefined) return;
+        if (this.signal.failed) return;
         try {
           await this.sink.write(message.chunk);
         } catch (error) {
-          this.fail(error instanceof Error ? error : new Error(String(error)));
+          this.signal.fail(error instanceof Error ? error : new Error(String(error)));
         }
         this.chunks--;
-        this.notify();
+        this.signal.notify();
       });
       return;
     }
     if (message.type === 'done') {
       if (message.buffers !== undefined) this.pool.release(message.buffers);
       this.batches--;
-      this.notify();
+      this.signal.notify();
     } else if (message.type === 'finished') {
       this.result = message.result;
       const finished = this.finished;
       this.finished = undefined;
       finished?.();
-      this.notify();
-    } else this.fail(new Error(message.message));
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    this.notify();
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-
-  private check(): void {
-    if (this.failure !== undefined) throw this.failure;
+      this.signal.notify();
+    } else this.signal.fail(new Error(message.message));
   }
 }
