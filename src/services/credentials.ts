@@ -326,19 +326,8 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
     for (const [i, item] of items.entries()) if (item.kind === 'other') results[i] = await item.work(uow);
     return results;
   };
-  /** Without transactions (no unit of work on offer): statement by statement. */
-  const refreshWriteAlone = async (item: Extract<RefreshWrite, { kind: 'refreshed' }>) => {
-    const row = await credentials.completeLease(item.record.id, item.leaseOwner, item.state);
-    if (row === undefined) return undefined;
-    await events.append(item.record.ownerId, item.events);
-    await schedule(row);
-    return row;
-  };
   const transact = options.transact ?? options.alerts?.transact;
-  const writeRefresh =
-    transact === undefined
-      ? async (item: RefreshWrite) => (item.kind === 'other' ? item.work(undefined) : refreshWriteAlone(item))
-      : groupCommit(transact, writeRefreshBatch);
+  const writeRefresh = transact === undefined ? undefined : groupCommit(transact, writeRefreshBatch);
 
   /** The alert of a status decision, if it raises one. */
   const alertOf = (record: CredentialRecord, decision: StatusDecision): PendingAlert | undefined =>
@@ -414,21 +403,19 @@ export function credentialsService(options: CredentialsServiceOptions): Credenti
       // A transient failure is retried by the queue with backoff, so it schedules nothing.
       const retried = failure !== undefined && (failure.errorClass === 'rate_limited' || failure.errorClass === 'retry_later');
       const recorded = [...exchanges.map((e) => exchangeEvent(record.id, e)), ...changes];
-      const written = await writeRefresh(
-        refreshed !== undefined && alert === undefined
-          ? { kind: 'refreshed', record, leaseOwner, state: refreshed, events: recorded }
-          : {
-              kind: 'other',
-              work: async (uow) => {
-                const row = await credentials.completeLease(record.id, leaseOwner, update, uow);
-                if (row === undefined) return undefined;
-                await events.append(record.ownerId, recorded, uow);
-                if (alert !== undefined && uow !== undefined) await emitAlert(uow, alert);
-                if (!retried) await schedule(row, uow);
-                return row;
-              },
-            },
-      );
+      const work = async (uow?: UnitOfWork) => {
+        const row = await credentials.completeLease(record.id, leaseOwner, update, uow);
+        if (row === undefined) return undefined;
+        await events.append(record.ownerId, recorded, uow);
+        if (alert !== undefined && uow !== undefined) await emitAlert(uow, alert);
+        if (!retried) await schedule(row, uow);
+        return row;
+      };
+      // Without transactions on offer, statement by statement.
+      const written =
+        writeRefresh === undefined
+          ? await work()
+          : await writeRefresh(refreshed !== undefined && alert === undefined ? { kind: 'refreshed', record, leaseOwner, state: refreshed, events: recorded } : { kind: 'other', work });
       completed = true;
       if (written === undefined) {
         // Our lease expired mid-call and someone else took over; whatever we got is stale.
