@@ -1,6 +1,6 @@
 /**
- * Where machine-file bytes live (uploaded originals, standard outputs): a small seam so the
- * filesystem store can later sit beside an object store without the services changing.
+ * Where machine-file bytes live (uploaded originals, standard outputs): one seam, so the
+ * filesystem store and an S3-compatible bucket are interchangeable to the services.
  */
 
 /** Random access to one stored blob (a zip's central directory is at its end). */
@@ -34,4 +34,19 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Deletes every blob whose key starts with `prefix/`. */
   deletePrefix(prefix: string): Promise<void>;
+}
+
+/**
+ * `BlobStore.write` by way of the store's own writer: streams `source` in and commits, or aborts
+ * what was written and rethrows the source's or the write's error (not a failing abort's).
+ */
+export async function writeThroughWriter(createWriter: (key: string) => Promise<BlobWriter>, key: string, source: AsyncIterable<Uint8Array>): Promise<{ size: number }> {
+  const writer = await createWriter(key);
+  try {
+    for await (const chunk of source) await writer.write(chunk);
+  } catch (error) {
+    await writer.abort().catch(() => {});
+    throw error;
+  }
+  return writer.commit();
 }

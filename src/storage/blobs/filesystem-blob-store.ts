@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { BlobStore, BlobWriter, RandomAccessBlob } from './blob-store.js';
+import { writeThroughWriter, type BlobStore, type BlobWriter, type RandomAccessBlob } from './blob-store.js';
 import { checkBlobKey } from './blob-key.js';
 
 const CHUNK = 1 << 20;
@@ -60,16 +60,7 @@ export function filesystemBlobStore(root: string): BlobStore {
 
   return {
     createWriter,
-    async write(key, source) {
-      const writer = await createWriter(key);
-      try {
-        for await (const chunk of source) await writer.write(chunk);
-      } catch (error) {
-        await writer.abort();
-        throw error;
-      }
-      return writer.commit();
-    },
+    write: (key, source) => writeThroughWriter(createWriter, key, source),
     async read(key) {
       const file = fileOf(key);
       let handle: fsp.FileHandle;

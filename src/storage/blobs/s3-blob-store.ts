@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { AwsClient } from 'aws4fetch';
-import type { BlobStore, BlobWriter, RandomAccessBlob } from './blob-store.js';
+import { writeThroughWriter, type BlobStore, type BlobWriter, type RandomAccessBlob } from './blob-store.js';
 import { checkBlobKey } from './blob-key.js';
 
 /** Where and how to reach an S3-compatible bucket (AWS S3, MinIO, Ceph RGW, Cloudflare R2...). */
@@ -223,16 +223,7 @@ export function s3BlobStore(options: S3BlobStoreOptions): BlobStore {
 
   return {
     createWriter,
-    async write(key, source) {
-      const writer = await createWriter(key);
-      try {
-        for await (const chunk of source) await writer.write(chunk);
-      } catch (error) {
-        await writer.abort().catch(() => {});
-        throw error;
-      }
-      return writer.commit();
-    },
+    write: (key, source) => writeThroughWriter(createWriter, key, source),
     async read(key) {
       const response = await request('GetObject', where(key), objectUrl(key), { method: 'GET' }, (status) => status === 404);
       if (await isNoSuchKey('GetObject', where(key), response)) return undefined;
